@@ -1,0 +1,1 @@
+"""Readers and writers: all the knowledge of file formats lives here."""

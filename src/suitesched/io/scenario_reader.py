@@ -1,0 +1,240 @@
+"""Read a scenario: a directory (``site.yaml`` + ``orders.csv``) or a single YAML file.
+
+Everything is validated before anything is returned; all problems are collected and raised
+together as :class:`~suitesched.errors.ScenarioError` (SPEC §2.3). Rows of ``orders.csv`` are
+named by their spreadsheet row number (the header is row 1), as a planner sees them in Excel.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pydantic import ValidationError
+
+from suitesched.errors import Problem, ScenarioError
+from suitesched.io.pydantic_errors import problems_from
+from suitesched.io.yaml_io import YamlReadError, read_yaml
+from suitesched.model.scenario import Order, Scenario, Site, order_problems, site_problems
+from suitesched.model.values import parse_timezone
+
+ORDER_COLUMNS = ("order_id", "process", "arrival", "collected", "stability", "due",
+                 "priority", "status", "requires")
+REQUIRED_ORDER_COLUMNS = ("order_id", "process", "arrival", "due")
+MAX_ORDERS = 5000
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario; raise :class:`ScenarioError` listing every problem."""
+    path = Path(path)
+    if path.is_dir():
+        site_file = path / "site.yaml"
+        if not site_file.exists() and (path / "site.yml").exists():
+            site_file = path / "site.yml"
+        orders_file = path / "orders.csv"
+        problems: list[Problem] = []
+        if not site_file.exists():
+            problems.append(Problem(str(site_file), "", "file not found; a scenario directory "
+                                    "holds site.yaml and orders.csv"))
+        if not orders_file.exists():
+            problems.append(Problem(str(orders_file), "", "file not found; a scenario directory "
+                                    "holds site.yaml and orders.csv"))
+        if problems:
+            raise ScenarioError(problems)
+        data = _read_mapping(site_file)
+        if "orders" in data:
+            raise ScenarioError([Problem(site_file.name, "orders", "orders belong in "
+                                         "orders.csv when the scenario is a directory")])
+        raw_orders = _read_orders_csv(orders_file)
+        return build_scenario(data, raw_orders, site_label=site_file.name)
+    if path.is_file():
+        data = _read_mapping(path)
+        raw = data.pop("orders", [])
+        if raw is None:
+            raw = []
+        if not isinstance(raw, list):
+            raise ScenarioError([Problem(path.name, "orders", "must be a list of orders")])
+        raw_orders = [
+            (f"orders[{i}]", path.name, item) if isinstance(item, dict)
+            else (f"orders[{i}]", path.name, {"__not_a_mapping__": item})
+            for i, item in enumerate(raw)
+        ]
+        return build_scenario(data, raw_orders, site_label=path.name)
+    raise ScenarioError([Problem(str(path), "", "no such file or directory")])
+
+
+RawOrder = tuple[str, str, dict[str, Any]]
+"""(location, file label, field mapping) of one order as read."""
+
+
+def build_scenario(site_data: dict[str, Any], raw_orders: list[RawOrder],
+                   site_label: str = "site.yaml") -> Scenario:
+    """Validate site and order mappings (as read from files) into a :class:`Scenario`."""
+    problems: list[Problem] = []
+    tz_value = site_data.get("timezone", "UTC")
+    try:
+        tz = parse_timezone(tz_value)
+    except ValueError as exc:
+        problems.append(Problem(site_label, "timezone", str(exc)))
+        tz = parse_timezone("UTC")
+    context = {"tz": tz}
+
+    site, field_problems, dropped = _validate_site(site_data, context, site_label)
+    problems += [p for p in field_problems if p.location != "timezone"]
+    processes_failed = any(p.location.startswith("processes[") for p in field_problems)
+    if site is not None:
+        problems += [Problem(site_label, where, msg) for where, msg in site_problems(site)
+                     if not _mentions(msg, dropped)
+                     and not (where == "processes" and processes_failed)]
+
+    if len(raw_orders) > MAX_ORDERS:
+        problems.append(Problem(raw_orders[0][1], "", f"{len(raw_orders)} orders; at most "
+                                f"{MAX_ORDERS} are supported in one scenario"))
+        raw_orders = raw_orders[:MAX_ORDERS]
+    orders: list[tuple[str, Order]] = []
+    for where, label, fields in raw_orders:
+        if "__not_a_mapping__" in fields:
+            problems.append(Problem(label, where, "each order must be a mapping of fields"))
+            continue
+        try:
+            order = Order.model_validate(fields, context=context)
+        except ValidationError as exc:
+            problems += _order_problems(exc, label, where)
+            continue
+        orders.append((f"{label} {where}" if label.endswith(".csv") else where, order))
+    if site is not None:
+        for where, msg in order_problems(site, orders):
+            if _mentions(msg, dropped):
+                continue
+            label = where.split(" ", 1)[0] if where.endswith(tuple("0123456789")) and ".csv " in where else None
+            file, loc = (label, where.split(" ", 1)[1]) if label else (site_label, where)
+            problems.append(Problem(file, loc, msg))
+    if problems:
+        raise ScenarioError(problems)
+    assert site is not None
+    return Scenario.from_parts(site, (o for _, o in orders))
+
+
+_LIST_FIELDS = ("suites", "equipment", "operators", "assays", "processes")
+
+
+def _validate_site(
+    data: dict[str, Any], context: dict[str, Any], label: str
+) -> tuple[Site | None, list[Problem], set[str]]:
+    """Validate the site; on field errors, also salvage what is valid for reference checks.
+
+    Entries of the big lists (suites, operators, processes, …) that fail on their own are
+    dropped from the salvaged site, so that cross-reference problems of the rest can still be
+    reported in the same run. Their ids are returned so that "unknown id" messages caused only
+    by the drop are not reported.
+    """
+    try:
+        return Site.model_validate(data, context=context), [], set()
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        problems = problems_from(exc, label)
+    failed_lists = {e["loc"][0] for e in errors if len(e["loc"]) > 1 and isinstance(e["loc"][1], int)}
+    problems = [p for p, e in zip(problems, errors, strict=True)
+                if not (e["type"] == "too_short" and e["loc"][:1] and e["loc"][0] in failed_lists)]
+    salvage = dict(data)
+    dropped: set[str] = set()
+    for error in errors:
+        top = error["loc"][0] if error["loc"] else None
+        if top in _LIST_FIELDS:
+            continue
+        if top in Site.model_fields and not Site.model_fields[str(top)].is_required():
+            salvage.pop(str(top), None)
+    for key in _LIST_FIELDS:
+        items = salvage.get(key)
+        if key not in failed_lists or not isinstance(items, list):
+            continue
+        model = Site.model_fields[key].annotation.__args__[0]  # type: ignore[union-attr]
+        kept = []
+        for item in items:
+            try:
+                model.model_validate(item, context=context)
+                kept.append(item)
+            except ValidationError:
+                if isinstance(item, dict):
+                    dropped |= {str(item[k]) for k in ("id", "type") if k in item}
+        salvage[key] = kept
+    try:
+        site = Site.model_validate(salvage, context=context)
+    except ValidationError:
+        site = None
+    return site, problems, dropped
+
+
+def _mentions(message: str, ids: set[str]) -> bool:
+    return any(f"'{i}'" in message for i in ids)
+
+
+def _order_problems(exc: ValidationError, label: str, where: str) -> list[Problem]:
+    out = []
+    for p in problems_from(exc, label):
+        column = p.location if p.location != "(top level)" else ""
+        if label.endswith(".csv"):
+            loc = f"{where}, column {column}" if column else where
+        else:
+            loc = f"{where}.{column}" if column else where
+        out.append(Problem(label, loc, p.message))
+    return out
+
+
+def _read_mapping(path: Path) -> dict[str, Any]:
+    try:
+        data = read_yaml(path)
+    except YamlReadError as exc:
+        raise ScenarioError([exc.problem]) from None
+    if data is None:
+        raise ScenarioError([Problem(path.name, "", "the file is empty")])
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(path.name, "(top level)", "must be a mapping of site "
+                                     "fields (name, horizon, suites, …)")])
+    return data
+
+
+def _read_orders_csv(path: Path) -> list[RawOrder]:
+    label = path.name
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ScenarioError([Problem(label, "", "the file is not UTF-8 text")]) from None
+    except OSError as exc:
+        raise ScenarioError([Problem(label, "", f"cannot read the file: {exc.strerror}")]) from None
+    if not text.strip():
+        raise ScenarioError([Problem(label, "", "the file is empty; it needs a header row "
+                                     f"with {', '.join(REQUIRED_ORDER_COLUMNS)}")])
+    try:
+        sniff_rows = list(csv.reader(io.StringIO(text)))
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                            skipinitialspace=True, skip_blank_lines=True)
+    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
+        raise ScenarioError([Problem(label, "", f"not a readable CSV file: {exc}")]) from None
+    header = [str(c).strip() for c in frame.columns]
+    problems = []
+    for column in REQUIRED_ORDER_COLUMNS:
+        if column not in header:
+            problems.append(Problem(label, "header", f"required column '{column}' is missing"))
+    for column in header:
+        if column not in ORDER_COLUMNS:
+            problems.append(Problem(label, "header", f"unknown column '{column}' (known: "
+                                    f"{', '.join(ORDER_COLUMNS)})"))
+    for dup in {c for c in header if header.count(c) > 1}:
+        problems.append(Problem(label, "header", f"column '{dup}' appears twice"))
+    if len(sniff_rows) and any(len(r) > len(header) for r in sniff_rows[1:]):
+        problems.append(Problem(label, "", "a row has more cells than the header has columns"))
+    if problems:
+        raise ScenarioError(problems)
+    frame.columns = header
+    # Spreadsheet row numbers: header is row 1; blank lines skipped by pandas still count.
+    line_numbers = [i + 1 for i, r in enumerate(sniff_rows) if any(c.strip() for c in r)][1:]
+    out: list[RawOrder] = []
+    for position, record in enumerate(frame.to_dict(orient="records")):
+        fields = {k: v.strip() for k, v in record.items() if isinstance(v, str) and v.strip()}
+        row = line_numbers[position] if position < len(line_numbers) else position + 2
+        out.append((f"row {row}", label, fields))
+    return out

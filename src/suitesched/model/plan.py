@@ -1,0 +1,91 @@
+"""The plan (SPEC §3): operations, QC runs, order outcomes and KPIs, as written to plan.json."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+PLAN_FORMAT = "suitesched-plan/1"
+
+
+class _PlanModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SolverInfo(_PlanModel):
+    status: str
+    objective: float | None = None
+    bound: float | None = None
+    wall_seconds: float = 0.0
+    workers: int = 1
+    seed: int = 0
+
+
+class Operation(_PlanModel):
+    """One order's instance of a step (or its ``qa_review``), with times and named resources."""
+
+    order_id: str
+    step: str
+    start: AwareDatetime
+    end: AwareDatetime
+    suite: str | None = None
+    equipment: str | None = None
+    operators: tuple[str, ...] = ()
+    frozen: bool = False
+
+
+class QcRun(_PlanModel):
+    """One execution of an assay over a batch of samples (one per listed order)."""
+
+    run_id: str
+    assay: str
+    start: AwareDatetime
+    end: AwareDatetime
+    analysts: tuple[str, ...] = ()
+    order_ids: tuple[str, ...] = ()
+    frozen: bool = False
+
+
+class OrderOutcome(_PlanModel):
+    order_id: str
+    status: Literal["scheduled", "unscheduled", "cancelled"]
+    start: AwareDatetime | None = None
+    release: AwareDatetime | None = None
+    due: AwareDatetime | None = None
+    tardiness_hours: float | None = None
+    reason: str | None = None
+
+
+class Retest(_PlanModel):
+    """A QC retest of a retained sample (SPEC §5): one more run of ``assay`` after ``at``."""
+
+    order_id: str
+    assay: str
+    at: AwareDatetime
+
+
+class Plan(_PlanModel):
+    """A complete plan. Times carry their UTC offset."""
+
+    format: Literal["suitesched-plan/1"] = PLAN_FORMAT
+    scenario: str
+    created: AwareDatetime
+    now: AwareDatetime
+    solver: SolverInfo
+    operations: tuple[Operation, ...] = ()
+    qc_runs: tuple[QcRun, ...] = ()
+    orders: tuple[OrderOutcome, ...] = ()
+    kpis: dict[str, float | int] = Field(default_factory=dict)
+    retests: tuple[Retest, ...] = ()
+
+    def operations_of(self, order_id: str) -> list[Operation]:
+        return [op for op in self.operations if op.order_id == order_id]
+
+    def outcome(self, order_id: str) -> OrderOutcome | None:
+        return next((o for o in self.orders if o.order_id == order_id), None)
+
+
+def utc_sort_key(moment: datetime) -> float:
+    return moment.timestamp()
