@@ -88,7 +88,7 @@ class Timeline:
         return self.scenario.horizon.start.astimezone(UTC)
 
     @property
-    def tz(self):  # noqa: ANN201 - ZoneInfo
+    def tz(self):
         return self.scenario.timezone
 
     # --- moments ------------------------------------------------------------------------

@@ -6,11 +6,11 @@ here knows about patients, suites or assays, so the core can be tested on textbo
 """
 
 from suitesched.core.problem import (
-    FixedRun,
     BatchFamily,
     BatchMember,
     Candidate,
     CoreProblem,
+    FixedRun,
     Group,
     Hold,
     Lag,

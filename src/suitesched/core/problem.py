@@ -147,6 +147,10 @@ class BatchFamily:
     allowed_starts: tuple[Span, ...] | None = None
     max_runs: int | None = None
     fixed_runs: tuple[FixedRun, ...] = ()
+    slot_spans: tuple[Span, ...] | None = None
+    slots_per_span: int = 1
+    """With ``slot_spans`` (e.g. the days), run slots are created per span, each starting
+    inside its span: a far smaller model than ``len(members)`` free slots on long horizons."""
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ def read_yaml(path: Path, label: str | None = None) -> Any:
             Problem(name, f"byte {exc.start}", "the file is not UTF-8 text")
         ) from None
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_StrictLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -1,0 +1,34 @@
+"""suitesched: a CP-SAT scheduler for autologous cell-therapy manufacturing sites.
+
+The public API (SPEC §7)::
+
+    import suitesched as ss
+    scenario = ss.load_scenario("data/demo")
+    plan = ss.solve(scenario, time_limit=30, workers=2, seed=0)
+    problems = ss.check_plan(scenario, plan)
+    ss.write_plan(plan, "out/")
+"""
+
+from suitesched.errors import InputError, NoPlanError, Problem, ScenarioError, SuiteschedError
+from suitesched.io.plan_io import read_plan, write_plan
+from suitesched.io.scenario_reader import load_scenario
+from suitesched.model.plan import Plan
+from suitesched.model.scenario import Scenario
+from suitesched.planning.solve import solve
+from suitesched.solver.run import Progress
+
+__all__ = [
+    "InputError",
+    "NoPlanError",
+    "Plan",
+    "Problem",
+    "Progress",
+    "Scenario",
+    "ScenarioError",
+    "SuiteschedError",
+    "load_scenario",
+    "read_plan",
+    "solve",
+    "write_plan",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""KPIs, terminal tables and the HTML report of a plan."""
