@@ -1,0 +1,256 @@
+"""The command line: a thin typer face over the library (SPEC §6 exit codes).
+
+Exit codes: 0 done; 2 bad input (nothing written); 3 done, but some orders are unscheduled or
+late; 4 no plan could be made (the previous plan stays current); 1 an unexpected error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console, Group
+from rich.live import Live
+from rich.text import Text
+
+from suitesched.errors import InputError, NoPlanError, Problem, SuiteschedError
+from suitesched.model.plan import Plan
+
+app = typer.Typer(
+    name="suitesched",
+    help="Plan an autologous cell-therapy manufacturing site with CP-SAT.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_DONE, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_ATTENTION, EXIT_NO_PLAN = 0, 1, 2, 3, 4
+
+ScenarioArg = Annotated[Path, typer.Argument(help="Scenario directory (site.yaml + orders.csv) "
+                                             "or a single YAML file.")]
+OutOpt = Annotated[Path, typer.Option("--out", help="Output directory.")]
+TimeLimitOpt = Annotated[float, typer.Option("--time-limit", min=0.1,
+                                             help="Wall-clock limit in seconds.")]
+WorkersOpt = Annotated[int, typer.Option("--workers", min=1, max=64, help="CP-SAT workers.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed.")]
+DetOpt = Annotated[float | None, typer.Option(
+    "--max-deterministic-time", min=0.01,
+    help="Deterministic time limit; makes runs reproducible (SPEC §8).")]
+NowOpt = Annotated[str | None, typer.Option("--now", help="The moment the plan is made for "
+                                            "(ISO 8601; naive = site time).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead "
+                                       "of tables.")]
+
+
+def _fail(exc: BaseException) -> int:
+    """Report an error without a traceback; return its exit code."""
+    from suitesched.report.tables import problems_table
+
+    if isinstance(exc, InputError):
+        err_console.print(problems_table(exc.problems, title=f"Bad {exc.what}: "
+                                         f"{len(exc.problems)} problem(s); nothing was written"))
+        return EXIT_BAD_INPUT
+    if isinstance(exc, NoPlanError):
+        err_console.print(f"[red]No plan:[/] {exc}")
+        if exc.problems:
+            err_console.print(problems_table(exc.problems, title="Colliding records"))
+        err_console.print("The previous plan stays current.")
+        return EXIT_NO_PLAN
+    if isinstance(exc, SuiteschedError):
+        err_console.print(f"[red]Error:[/] {exc}")
+        return exc.exit_code
+    err_console.print(f"[red]Internal error:[/] {type(exc).__name__}: {exc}")
+    err_console.print("This is a bug in suitesched; please report it with the input files. "
+                      "Set SUITESCHED_DEBUG=1 to see the traceback.")
+    if os.environ.get("SUITESCHED_DEBUG"):
+        raise exc
+    return EXIT_INTERNAL
+
+
+def _run(body: Callable[[], int]) -> None:
+    try:
+        code = body()
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        err_console.print("Interrupted; nothing was written.")
+        code = 130
+    except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+        code = _fail(exc)
+    raise typer.Exit(code)
+
+
+class _LiveProgress:
+    """A live line fed by the solver's callback (solver thread -> shared state -> render)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.started = time.monotonic()
+        self.latest: Any = None
+
+    def __call__(self, progress: Any) -> None:
+        with self.lock:
+            self.latest = progress
+
+    def __rich__(self) -> Text:
+        with self.lock:
+            p = self.latest
+        elapsed = time.monotonic() - self.started
+        if p is None:
+            return Text(f"⏳ solving… {elapsed:5.1f} s, no plan yet")
+        gap = f"{p.gap:.1%}" if p.gap is not None else "-"
+        return Text(f"⏳ solving… {elapsed:5.1f} s · solutions {p.solutions} · objective "
+                    f"{p.objective:,.0f} · bound {p.bound:,.0f} · gap {gap}")
+
+
+def _with_progress(show: bool, work: Callable[[Callable[[Any], None] | None], Plan]) -> Plan:
+    if not show:
+        return work(None)
+    progress = _LiveProgress()
+    with Live(progress, console=err_console, refresh_per_second=4, transient=True):
+        return work(progress)
+
+
+def _exit_for(plan: Plan) -> int:
+    k = plan.kpis
+    return EXIT_ATTENTION if (k.get("unscheduled", 0) or k.get("late", 0)) else EXIT_DONE
+
+
+def _print_plan(plan: Plan, out: Path | None, as_json: bool) -> None:
+    from suitesched.report.tables import kpi_table, orders_table
+
+    if as_json:
+        payload = {"plan": str(out / "plan.json") if out else None,
+                   "solver": plan.solver.model_dump(), "kpis": plan.kpis,
+                   "orders": [o.model_dump(mode="json") for o in plan.orders]}
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return
+    s = plan.solver
+    gap = ""
+    if s.objective is not None and s.bound is not None and s.objective:
+        gap = f", gap {max(0.0, (s.objective - s.bound) / abs(s.objective)):.1%}"
+    console.print(Group(
+        Text(f"Solver {s.status} in {s.wall_seconds:.1f} s: objective {s.objective:,.1f}, "
+             f"bound {s.bound:,.1f}{gap}"),
+        kpi_table(plan), orders_table(plan)))
+    if out is not None:
+        console.print(f"Plan written to [bold]{out}[/] (plan.json, operations.csv, "
+                      "qc_runs.csv, orders.csv)")
+
+
+def _solve_and_write(scenario_path: Path, out: Path, time_limit: float, workers: int,
+                     seed: int, det: float | None, now: str | None, as_json: bool) -> int:
+    import suitesched as ss
+
+    scenario = ss.load_scenario(scenario_path)
+    plan = _with_progress(
+        not as_json and sys.stderr.isatty(),
+        lambda progress: ss.solve(scenario, time_limit=time_limit, workers=workers, seed=seed,
+                                  max_deterministic_time=det, now=now, progress=progress))
+    ss.write_plan(plan, out)
+    _print_plan(plan, out, as_json)
+    return _exit_for(plan)
+
+
+@app.command()
+def validate(
+    scenario: ScenarioArg,
+    plan: Annotated[Path | None, typer.Option("--plan", help="Also check this plan.json "
+                                              "against every hard rule.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate a scenario (and optionally a plan); print a summary or every problem."""
+
+    def body() -> int:
+        import suitesched as ss
+        from suitesched.report.tables import scenario_summary
+
+        loaded = ss.load_scenario(scenario)
+        if plan is None:
+            if as_json:
+                sys.stdout.write(json.dumps({"valid": True, "name": loaded.name}) + "\n")
+            else:
+                console.print(scenario_summary(loaded))
+                console.print("[green]The scenario is valid.[/]")
+            return EXIT_DONE
+        from suitesched.check import check_plan
+
+        violations = check_plan(loaded, ss.read_plan(plan))
+        if as_json:
+            sys.stdout.write(json.dumps({"violations": [
+                {"rule": v.rule, "message": v.message, "records": list(v.records)}
+                for v in violations]}, indent=2) + "\n")
+        elif violations:
+            from suitesched.report.tables import problems_table
+
+            console.print(problems_table(
+                [Problem(str(plan), v.rule, f"{v.message} [{', '.join(v.records)}]")
+                 for v in violations], title=f"{len(violations)} violation(s)"))
+        else:
+            console.print("[green]The plan satisfies every hard rule.[/]")
+        return EXIT_BAD_INPUT if violations else EXIT_DONE
+
+    _run(body)
+
+
+@app.command()
+def solve(
+    scenario: ScenarioArg,
+    out: OutOpt = Path("plan"),
+    time_limit: TimeLimitOpt = 30.0,
+    workers: WorkersOpt = 2,
+    seed: SeedOpt = 0,
+    max_deterministic_time: DetOpt = None,
+    now: NowOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Plan every order of a scenario and write the plan."""
+    _run(lambda: _solve_and_write(scenario, out, time_limit, workers, seed,
+                                  max_deterministic_time, now, as_json))
+
+
+def demo_path() -> Path:
+    """The bundled demo site: ``data/demo`` of the checkout (or of the working directory)."""
+    for base in (Path(__file__).resolve().parents[2], Path.cwd()):
+        candidate = base / "data" / "demo"
+        if (candidate / "site.yaml").exists():
+            return candidate
+    raise SuiteschedError("the demo data (data/demo) was not found; run from the repository "
+                          "or install it with `pip install -e .`")
+
+
+@app.command()
+def demo(
+    out: OutOpt = Path("plan"),
+    time_limit: TimeLimitOpt = 30.0,
+    workers: WorkersOpt = 2,
+    seed: SeedOpt = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Solve the bundled demo site (data/demo) and write its plan."""
+
+    def body() -> int:
+        path = demo_path()
+        if not as_json:
+            console.print(f"Demo site: [bold]{path}[/]")
+        return _solve_and_write(path, out, time_limit, workers, seed, None, None, as_json)
+
+    _run(body)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Rich tables for the terminal: problems, scenario summary, KPIs, orders. CLI use only."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from rich.table import Table
+
+from suitesched.errors import Problem
+from suitesched.model.plan import Plan
+from suitesched.model.scenario import Scenario
+
+
+def problems_table(problems: Iterable[Problem], title: str = "Problems") -> Table:
+    table = Table(title=title, show_lines=False, title_justify="left")
+    table.add_column("file", style="cyan", no_wrap=True)
+    table.add_column("where", style="magenta")
+    table.add_column("what is wrong")
+    for p in problems:
+        table.add_row(p.file, p.location or "-", p.message)
+    return table
+
+
+def scenario_summary(scenario: Scenario) -> Table:
+    table = Table(title=f"Scenario {scenario.name}", show_header=False, title_justify="left")
+    table.add_column("what", style="bold")
+    table.add_column("value")
+    h = scenario.horizon
+    table.add_row("horizon", f"{h.start:%Y-%m-%d %H:%M} + {h.days} days "
+                  f"({scenario.timezone.key}, grid {scenario.time_step} min)")
+    table.add_row("holidays", ", ".join(d.isoformat() for d in scenario.holidays) or "none")
+    table.add_row("shifts", ", ".join(sorted(scenario.shifts)) or "none")
+    tags = Counter(t for s in scenario.suites for t in s.tags)
+    table.add_row("suites", f"{len(scenario.suites)}" + (
+        f" (tagged: {', '.join(f'{t} ×{n}' for t, n in sorted(tags.items()))})" if tags else ""))
+    types = Counter(e.type for e in scenario.equipment)
+    table.add_row("equipment", ", ".join(f"{t} ×{n}" for t, n in sorted(types.items())) or "none")
+    skills = Counter(q.skill for o in scenario.operators for q in o.skills)
+    table.add_row("operators", f"{len(scenario.operators)}: " + ", ".join(
+        f"{s} {n}" for s, n in sorted(skills.items())))
+    table.add_row("assays", ", ".join(a.id for a in scenario.assays) or "none")
+    table.add_row("processes", ", ".join(
+        f"{p.id} ({len(p.steps)} steps)" for p in scenario.processes))
+    status = Counter(o.status for o in scenario.orders)
+    by_process = Counter(o.process for o in scenario.orders if o.status != "cancelled")
+    table.add_row("orders", f"{len(scenario.orders)} ({status.get('cancelled', 0)} cancelled; "
+                  + ", ".join(f"{p} {n}" for p, n in sorted(by_process.items())) + ")")
+    return table
+
+
+KPI_LABELS = {
+    "orders": "orders", "scheduled": "scheduled", "on_time": "on time", "late": "late",
+    "unscheduled": "unscheduled", "cancelled": "cancelled",
+    "total_tardiness_hours": "total lateness (h)", "mean_flow_days": "mean flow (days)",
+    "suite_utilisation": "suite utilisation", "operator_utilisation": "operator utilisation",
+    "operator_hours": "operator hours", "qc_runs": "QC runs",
+}
+
+
+def kpi_table(plan: Plan, before: Plan | None = None) -> Table:
+    table = Table(title="KPIs", title_justify="left")
+    table.add_column("KPI")
+    if before is not None:
+        table.add_column("before", justify="right")
+    table.add_column("value" if before is None else "after", justify="right")
+    for key, label in KPI_LABELS.items():
+        if key not in plan.kpis:
+            continue
+        value = _fmt(key, plan.kpis[key])
+        if before is not None:
+            table.add_row(label, _fmt(key, before.kpis.get(key, "")), value)
+        else:
+            table.add_row(label, value)
+    return table
+
+
+def _fmt(key: str, value: object) -> str:
+    if isinstance(value, float) and key.endswith("utilisation"):
+        return f"{value:.0%}"
+    return str(value)
+
+
+def orders_table(plan: Plan) -> Table:
+    table = Table(title="Orders", title_justify="left")
+    for col in ("order", "status", "slot start", "release", "due", "late (h)", "reason"):
+        table.add_column(col, justify="right" if col == "late (h)" else "left")
+    style = {"scheduled": "green", "unscheduled": "red", "cancelled": "dim"}
+    for o in plan.orders:
+        late = o.tardiness_hours or 0
+        status = o.status if not late else "late"
+        table.add_row(
+            o.order_id, f"[{style.get(o.status, '')}]{status}[/]" if not late
+            else f"[yellow]{status}[/]",
+            f"{o.start:%a %d %b %H:%M}" if o.start else "-",
+            f"{o.release:%a %d %b %H:%M}" if o.release else "-",
+            f"{o.due:%a %d %b %H:%M}" if o.due else "-",
+            f"{late:.1f}" if late else "", o.reason or "")
+    return table
