@@ -28,6 +28,8 @@ class Resource:
     unavailable: tuple[Span, ...] = ()
     setup: Tick = 0
     kind: str = "resource"
+    booked: tuple[tuple[Tick, Tick, int], ...] = ()
+    """Capacity already taken by work outside the problem: ``(start, end, units)``."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,7 @@ class FixedRun:
     members: tuple[str, ...]
     choice: tuple[tuple[str, int], ...] = ()
     closed: bool = True
+    """A closed run takes no new members; an open one takes more up to the capacity."""
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,8 @@ def build_plan(
             continue
         process = s.processes_by_id[order.process]
         if not solution.present.get(order.order_id):
-            reason = (reasons or {}).get(order.order_id) or "not served: see `suitesched explain`"
+            reason = (reasons or {}).get(order.order_id) or (
+                "no feasible slot inside the horizon with the available capacity")
             outcomes.append(OrderOutcome(order_id=order.order_id, status="unscheduled",
                                          due=order.due, reason=reason))
             continue

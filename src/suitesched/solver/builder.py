@@ -7,6 +7,7 @@ with calendars, then the named objective terms.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 
 from ortools.sat.python import cp_model
@@ -260,11 +261,12 @@ class CoreModel:
         bv = BatchVars(runs=[])
         for fixed in family.fixed_runs:
             run = RunVars(fixed.id, m.new_constant(1), m.new_constant(fixed.start), fixed=True,
-                          fixed_members=fixed.members)
-            if family.requirement is not None:
+                          fixed_members=fixed.members, closed=fixed.closed)
+            if family.requirement is not None and fixed.choice:
+                # Without a recorded choice the run's people are booked outside the problem.
                 run.choices = self._requirement(
                     f"run[{fixed.id}]", run.start, family.requirement.duration or 0, run.active,
-                    family.requirement, None, dict(fixed.choice) if fixed.choice else None)
+                    family.requirement, None, dict(fixed.choice))
             bv.runs.append(run)
         for k, domain in enumerate(self._slot_domains(family)):
             run = RunVars(f"{family.id}#{k}", m.new_bool_var(f"run_active[{family.id},{k}]"),
@@ -286,11 +288,10 @@ class CoreModel:
             lo, hi = self._member_reach(member, max_start)
             options: dict[int, cp_model.IntVar] = {}
             for r, run in enumerate(bv.runs):
-                if run.fixed:
-                    if member.id in run.fixed_members:
-                        options[r] = present
+                if run.fixed and member.id in run.fixed_members:
+                    options[r] = present
                     continue
-                if member.fixed_run is not None:
+                if member.fixed_run is not None or (run.fixed and run.closed):
                     continue
                 dom = self._domain_of(run.start)
                 if dom[1] < lo or dom[0] > hi:
@@ -303,8 +304,9 @@ class CoreModel:
             for r, lit in options.items():
                 run = bv.runs[r]
                 members_of[r].append(lit)
-                if not run.fixed:
-                    m.add_implication(lit, run.active)
+                if not (run.fixed and member.id in run.fixed_members):
+                    if not run.fixed:
+                        m.add_implication(lit, run.active)
                     if member.release is not None:
                         m.add(run.start >= member.release).only_enforce_if(lit)
                     elif member.after is not None:
@@ -316,9 +318,13 @@ class CoreModel:
                     m.add(self.tasks[member.before].start >= run.start + family.duration
                           ).only_enforce_if(lit)
             bv.assign[member.id] = options
+        member_ids = {mem.id for mem in family.members}
         previous: RunVars | None = None
         for r, run in enumerate(bv.runs):
             if run.fixed:
+                if not run.closed:
+                    outside = sum(1 for x in run.fixed_members if x not in member_ids)
+                    m.add(sum(members_of.get(r, [])) <= family.capacity - outside)
                 continue
             lits = members_of.get(r, [])
             if not lits:
@@ -346,12 +352,22 @@ class CoreModel:
             uses = self.usage.get(resource.id, [])
             if not uses:
                 continue
+            if resource.capacity == 1 and resource.booked:
+                resource = dataclasses.replace(resource, unavailable=tuple(
+                    resource.unavailable) + tuple((s, e) for s, e, _ in resource.booked),
+                    booked=())
             intervals = [iv for iv, _ in uses]
             demands: list[Expr] = [d for _, d in uses]
             for k, (s, e) in enumerate(_clip(resource.unavailable, horizon + 1)):
                 intervals.append(m.new_fixed_size_interval_var(
                     s, e - s, f"off[{resource.id},{k}]"))
                 demands.append(resource.capacity)
+            for k, (s, e, units) in enumerate(resource.booked):
+                s, e = max(s, 0), min(e, horizon + 1)
+                if e > s:
+                    intervals.append(m.new_fixed_size_interval_var(
+                        s, e - s, f"booked[{resource.id},{k}]"))
+                    demands.append(units)
             if resource.capacity == 1:
                 m.add_no_overlap(intervals)
             else:

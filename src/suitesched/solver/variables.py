@@ -49,6 +49,7 @@ class RunVars:
     choices: list[ChoiceVars] = field(default_factory=list)
     fixed: bool = False
     fixed_members: tuple[str, ...] = ()
+    closed: bool = True
 
 
 @dataclass
