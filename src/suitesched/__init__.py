@@ -9,6 +9,7 @@ The public API (SPEC §7)::
     ss.write_plan(plan, "out/")
 """
 
+from suitesched.check import Violation, check_plan, format_violations
 from suitesched.errors import InputError, NoPlanError, Problem, ScenarioError, SuiteschedError
 from suitesched.io.plan_io import read_plan, write_plan
 from suitesched.io.scenario_reader import load_scenario
@@ -26,6 +27,9 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "SuiteschedError",
+    "Violation",
+    "check_plan",
+    "format_violations",
     "load_scenario",
     "read_plan",
     "solve",
