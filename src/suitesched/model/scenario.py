@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
@@ -256,7 +256,8 @@ class Order(Frozen):
         """The stability window's end: ``collected + stability`` (None when cryopreserved)."""
         if self.stability is None:
             return None
-        return (self.collected or self.arrival) + timedelta(minutes=self.stability)
+        start = (self.collected or self.arrival).astimezone(UTC)
+        return (start + timedelta(minutes=self.stability)).astimezone(self.arrival.tzinfo)
 
 
 class Site(Frozen):

@@ -7,9 +7,8 @@ even across a daylight-saving change.
 
 from __future__ import annotations
 
-import math
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -169,18 +168,15 @@ def _weekday(value: Any) -> str:
     raise ValueError(f"unknown weekday {value!r}: use mon, tue, wed, thu, fri, sat, sun")
 
 
+def elapsed_hours(start: datetime, end: datetime) -> float:
+    """Real hours from ``start`` to ``end``. Python subtracts two datetimes of the *same*
+    zone by wall clock (ignoring a DST switch), so both go to UTC first."""
+    return (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds() / 3600.0
+
+
 def ceil_div(a: int, b: int) -> int:
     """Integer ceiling division (for rounding onto the time grid)."""
     return -((-a) // b)
-
-
-def hours(minutes: float) -> float:
-    """Minutes as hours, rounded for output."""
-    return round(minutes / 60.0, 4)
-
-
-def is_finite_number(x: float) -> bool:
-    return isinstance(x, int | float) and math.isfinite(x)
 
 
 Duration = Annotated[Minutes, BeforeValidator(parse_duration)]

@@ -6,6 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from suitesched.core.solution import CoreSolution
+from suitesched.model.values import elapsed_hours
 from suitesched.model.plan import Operation, OrderOutcome, Plan, QcRun, SolverInfo
 from suitesched.planning.compile import QA_STEP, Compiled, task_id
 from suitesched.planning.pools import PoolUse, name_people
@@ -78,7 +79,7 @@ def build_plan(
                 equipment=equipment, operators=people(tid, result.choice)))
         operations += order_ops
         release = order_ops[-1].end if process.qa_review else max(o.end for o in order_ops)
-        late_hours = max(0.0, (release - order.due).total_seconds() / 3600.0)
+        late_hours = max(0.0, elapsed_hours(order.due, release))
         outcomes.append(OrderOutcome(
             order_id=order.order_id, status="scheduled", start=order_ops[0].start,
             release=release, due=order.due, tardiness_hours=round(late_hours, 4),

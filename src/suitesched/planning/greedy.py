@@ -19,7 +19,11 @@ from suitesched.core.solution import CoreSolution, RunResult
 from suitesched.planning.compile import Compiled
 from suitesched.solver.run import SolveParams, solve_core
 
-_ONE_ORDER = SolveParams(time_limit=10.0, workers=1, seed=0, max_deterministic_time=2.0)
+_ONE_ORDER = SolveParams(time_limit=10.0, workers=1, seed=0, max_deterministic_time=2.0,
+                         extra={"cp_model_probing_level": 0})
+WINDOW_DAYS = 35
+"""Each insertion first looks this far after the order's arrival (a small model), then, if the
+order does not fit, over the whole timeline."""
 
 
 @dataclasses.dataclass
@@ -49,10 +53,18 @@ def greedy_solution(compiled: Compiled, params: SolveParams = _ONE_ORDER) -> Cor
     for task in problem.tasks:
         tasks_of[task.group].append(task)
     groups = {g.id: g for g in problem.groups}
+    ticks_per_day = 24 * 60 // compiled.timeline.step
     for group_id in dispatch_order(compiled):
-        sub = _one_order_problem(problem, groups[group_id], tasks_of[group_id], book)
-        solution = solve_core(sub, params)
-        placed = solution.feasible and solution.present.get(group_id, False)
+        earliest = min(t.earliest_start for t in tasks_of[group_id])
+        placed = False
+        for window in (WINDOW_DAYS, None):
+            limit = problem.horizon if window is None else min(
+                problem.horizon, earliest + window * ticks_per_day)
+            sub = _one_order_problem(problem, groups[group_id], tasks_of[group_id], book, limit)
+            solution = solve_core(sub, params)
+            placed = solution.feasible and solution.present.get(group_id, False)
+            if placed or limit == problem.horizon:
+                break
         result.present[group_id] = placed
         if placed:
             _record(problem, sub, solution, book, result)
@@ -62,11 +74,14 @@ def greedy_solution(compiled: Compiled, params: SolveParams = _ONE_ORDER) -> Cor
     return result
 
 
-def _one_order_problem(problem: CoreProblem, group: Group, tasks: list, book: _Book
-                       ) -> CoreProblem:
+def _one_order_problem(problem: CoreProblem, group: Group, tasks: list, book: _Book,
+                       limit: int) -> CoreProblem:
     ids = {t.id for t in tasks}
-    resources = tuple(dataclasses.replace(r, booked=tuple(book.booked.get(r.id, ())))
-                      for r in problem.resources)
+    es = _earliest_ends(tasks, [lag for lag in problem.lags if lag.succ in ids])
+    resources = tuple(dataclasses.replace(
+        r, booked=tuple(b for b in book.booked.get(r.id, ()) if b[0] < limit),
+        unavailable=tuple(u for u in r.unavailable if u[0] < limit))
+        for r in problem.resources)
     families = []
     for family in problem.batches:
         members = tuple(m for m in family.members if m.group == group.id)
@@ -75,10 +90,15 @@ def _one_order_problem(problem: CoreProblem, group: Group, tasks: list, book: _B
         open_runs = tuple(
             FixedRun(run.id, run.start, run.members, closed=False)
             for run in book.runs.get(family.id, []) if len(run.members) < family.capacity)
+        spans = family.slot_spans
+        if spans is not None:
+            lo = min(es[m.after] for m in members if m.after) if any(
+                m.after for m in members) else 0
+            spans = tuple(sp for sp in spans if sp[0] < limit and sp[1] > lo)
         families.append(dataclasses.replace(family, members=members, fixed_runs=open_runs,
-                                            slots_per_span=1))
+                                            slots_per_span=1, slot_spans=spans))
     return dataclasses.replace(
-        problem, resources=resources,
+        problem, horizon=limit, resources=resources,
         groups=(dataclasses.replace(group, optional=True, unscheduled_cost=10**9),),
         tasks=tuple(tasks), lags=tuple(lag for lag in problem.lags if lag.succ in ids),
         holds=tuple(h for h in problem.holds if h.group == group.id),
@@ -114,3 +134,19 @@ def _record(problem: CoreProblem, sub: CoreProblem, solution: CoreSolution, book
         hands_on = requirement.duration if requirement and requirement.duration else 0
         for resource, units in run.choice:
             book.booked[resource].append((run.start, run.start + hands_on, units))
+
+
+def _earliest_ends(tasks: list, lags: list) -> dict[str, int]:
+    """Earliest end of each task from release dates and minimum lags (longest path)."""
+    start = {t.id: t.earliest_start for t in tasks}
+    duration = {t.id: min(m.duration for m in t.modes) for t in tasks}
+    for _ in range(len(tasks)):
+        changed = False
+        for lag in lags:
+            ref = start[lag.pred] + (duration[lag.pred] if lag.from_ == "end" else 0)
+            if ref + lag.min > start[lag.succ]:
+                start[lag.succ] = ref + lag.min
+                changed = True
+        if not changed:
+            break
+    return {t: start[t] + duration[t] for t in start}

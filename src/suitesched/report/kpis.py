@@ -6,11 +6,12 @@ from datetime import datetime, timedelta
 
 from suitesched.model.plan import Plan
 from suitesched.model.scenario import Scenario
+from suitesched.model.values import elapsed_hours
 from suitesched.timeline import Timeline, merge_spans, subtract_spans
 
 
 def _hours(a: datetime, b: datetime) -> float:
-    return (b - a).total_seconds() / 3600.0
+    return elapsed_hours(a, b)
 
 
 def _overlap_hours(start: datetime, end: datetime, lo: datetime, hi: datetime) -> float:

@@ -41,6 +41,12 @@ class CoreModel:
         self.shared_choice: dict[tuple[str, str], cp_model.IntVar] = {}
         self.batches: dict[str, BatchVars] = {}
         self.terms: dict[str, list[tuple[int, Expr]]] = defaultdict(list)
+        # Auxiliary variables, kept so that a warm start can hint every variable.
+        self.late: dict[str, cp_model.IntVar] = {}
+        self.flow: dict[str, cp_model.IntVar] = {}
+        self.deviation: dict[str, tuple[cp_model.IntVar, cp_model.IntVar | None]] = {}
+        self.hold_sizes: dict[tuple[str, str], tuple[cp_model.IntVar, int]] = {}
+        self.makespan: cp_model.IntVar | None = None
         self.constant_terms: dict[str, int] = defaultdict(int)
 
     # ------------------------------------------------------------------ wiring
@@ -216,6 +222,7 @@ class CoreModel:
                     first.start, size, last.end + resource.setup, used,
                     f"hold_iv[{hold.id},{resource_id}]")
                 hv.candidates[resource_id] = (used, interval)
+                self.hold_sizes[(hold.id, resource_id)] = (size, resource.setup)
                 self.usage[resource_id].append((interval, 1))
                 if hold.fixed_resource is not None:
                     m.add(used == int(resource_id == hold.fixed_resource))
@@ -389,16 +396,19 @@ class CoreModel:
             if group.due is not None and group.tardiness_cost:
                 late = m.new_int_var(0, horizon, f"tardiness[{group.id}]")
                 m.add(late >= end - group.due).only_enforce_if(present)
+                self.late[group.id] = late
                 self.terms["tardiness"].append((group.tardiness_cost, late))
             if group.flow_origin is not None and group.flow_cost:
                 flow = m.new_int_var(0, horizon, f"flow[{group.id}]")
                 m.add(flow >= end - group.flow_origin).only_enforce_if(present)
+                self.flow[group.id] = flow
                 self.terms["flow"].append((group.flow_cost, flow))
         if self.problem.makespan_cost:
             makespan = m.new_int_var(0, horizon, "makespan")
             for tv in self.tasks.values():
                 m.add(makespan >= tv.end).only_enforce_if(tv.present)
             self.terms["makespan"].append((self.problem.makespan_cost, makespan))
+            self.makespan = makespan
         self._change_terms()
         total = sum(c * v for items in self.terms.values() for c, v in items)
         m.minimize(total + sum(self.constant_terms.values()))
@@ -415,10 +425,12 @@ class CoreModel:
                 dev = m.new_int_var(0, p.horizon, f"dev[{task.id}]")
                 m.add(dev >= tv.start - task.reference_start).only_enforce_if(tv.present)
                 m.add(dev >= task.reference_start - tv.start).only_enforce_if(tv.present)
+                moved = None
                 if p.change_cost:
                     moved = m.new_bool_var(f"moved[{task.id}]")
                     m.add(dev <= p.horizon * moved)
                     self.terms["change"].append((p.change_cost, moved))
+                self.deviation[task.id] = (dev, moved)
                 if p.move_cost_per_tick:
                     self.terms["change"].append((p.move_cost_per_tick, dev))
             if task.reference_choice is not None and task.fixed_choice is None and p.change_cost:

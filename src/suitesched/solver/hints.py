@@ -1,51 +1,152 @@
-"""Warm start: a complete solution hint from a previous solution (CPSAT_NOTES: hints must be
-complete to help). Every decision variable gets a value derived from the solution."""
+"""Warm start: a *complete* solution hint (CPSAT_NOTES: partial hints barely help).
+
+Every variable of the model gets a value derived from a previous solution: presence, starts,
+ends, modes, resource choices and units, holds and their sizes, batch slots and assignments,
+and the objective's auxiliary variables. Values outside a variable's domain are skipped (the
+hint is then partial, never invalid).
+"""
 
 from __future__ import annotations
 
-from suitesched.core.solution import CoreSolution
+from ortools.sat.python import cp_model
+
+from suitesched.core.solution import CoreSolution, RunResult
 from suitesched.solver.builder import CoreModel
 
 
-def add_hint(built: CoreModel, hint: CoreSolution) -> None:
-    """Hint presence, starts, modes, resource choices, holds and batch assignment."""
-    m = built.model
-    m.clear_hints()
-    hinted: set[int] = set()
+class _Hinter:
+    def __init__(self, built: CoreModel) -> None:
+        self.model = built.model
+        self.done: set[int] = set()
 
-    def put(var, value: int) -> None:
+    def put(self, var: cp_model.IntVar | int, value: int) -> None:
+        if isinstance(var, int):
+            return
         index = var.index
-        if index in hinted or list(var.proto.domain) == [value, value]:
+        if index in self.done:
             return
         domain = list(var.proto.domain)
-        if not any(domain[i] <= value <= domain[i + 1] for i in range(0, len(domain), 2)):
+        if domain == [value, value] or not any(
+                domain[i] <= value <= domain[i + 1] for i in range(0, len(domain), 2)):
             return
-        hinted.add(index)
-        m.add_hint(var, value)
+        self.done.add(index)
+        self.model.add_hint(var, value)
 
+
+def add_hint(built: CoreModel, hint: CoreSolution) -> None:
+    """Hint every variable of ``built`` from ``hint``."""
+    built.model.clear_hints()
+    h = _Hinter(built)
     for group, lit in built.present.items():
-        if group in hint.present:
-            put(lit, int(hint.present[group]))
+        h.put(lit, int(hint.present.get(group, False)))
+    _tasks(built, hint, h)
+    _holds(built, hint, h)
+    _batches(built, hint, h)
+    _objective(built, hint, h)
+
+
+def _tasks(built: CoreModel, hint: CoreSolution, h: _Hinter) -> None:
     for task_id, tv in built.tasks.items():
         result = hint.tasks.get(task_id)
         if result is None:
+            for lit in tv.modes:
+                h.put(lit, 0)
+            for reqs in tv.choices:
+                for cands in reqs:
+                    for c in cands:
+                        h.put(c.units, 0)
+                        h.put(c.used, 0)
             continue
-        put(tv.start, result.start)
-        put(tv.end, result.end)
+        h.put(tv.start, result.start)
+        h.put(tv.end, result.end)
         for k, lit in enumerate(tv.modes):
-            put(lit, int(k == result.mode))
+            h.put(lit, int(k == result.mode))
         for k, reqs in enumerate(tv.choices):
             for r, cands in enumerate(reqs):
                 chosen = dict(result.choice[r]) if k == result.mode and r < len(
                     result.choice) else {}
                 for c in cands:
                     units = chosen.get(c.resource, 0)
-                    if not isinstance(c.units, int):
-                        put(c.units, units)
-                    put(c.used, int(units > 0))
+                    h.put(c.units, units)
+                    h.put(c.used, int(units > 0))
+
+
+def _holds(built: CoreModel, hint: CoreSolution, h: _Hinter) -> None:
+    holds = {hold.id: hold for hold in built.problem.holds}
     for hold_id, hv in built.holds.items():
         resource = hint.holds.get(hold_id)
-        if resource is None:
-            continue
+        hold = holds[hold_id]
+        first, last = hint.tasks.get(hold.first), hint.tasks.get(hold.last)
         for resource_id, (used, _) in hv.candidates.items():
-            put(used, int(resource_id == resource))
+            h.put(used, int(resource_id == resource))
+            size, setup = built.hold_sizes[(hold_id, resource_id)]
+            if first is not None and last is not None:
+                h.put(size, last.end + setup - first.start)
+
+
+def _fits(var: cp_model.IntVar, value: int) -> bool:
+    domain = list(var.proto.domain)
+    return any(domain[i] <= value <= domain[i + 1] for i in range(0, len(domain), 2))
+
+
+def _batches(built: CoreModel, hint: CoreSolution, h: _Hinter) -> None:
+    by_family: dict[str, list[RunResult]] = {}
+    for run in hint.runs:
+        by_family.setdefault(run.family, []).append(run)
+    for family in built.problem.batches:
+        bv = built.batches[family.id]
+        slot_of_member: dict[str, int] = {}
+        taken: set[int] = set()
+        for run in sorted(by_family.get(family.id, []), key=lambda r: (r.start, r.id)):
+            slot = next((r for r, rv in enumerate(bv.runs)
+                         if rv.id == run.id and rv.fixed), None)
+            if slot is None:
+                slot = next((r for r, rv in enumerate(bv.runs) if not rv.fixed
+                             and r not in taken and _fits(rv.start, run.start)), None)
+            if slot is None:
+                continue
+            taken.add(slot)
+            rv = bv.runs[slot]
+            h.put(rv.active, 1)
+            h.put(rv.start, run.start)
+            chosen = dict(run.choice)
+            for c in rv.choices:
+                h.put(c.units, chosen.get(c.resource, 0))
+                h.put(c.used, int(chosen.get(c.resource, 0) > 0))
+            for member in run.members:
+                slot_of_member[member] = slot
+        for r, rv in enumerate(bv.runs):
+            if r not in taken and not rv.fixed:
+                h.put(rv.active, 0)
+                h.put(rv.start, list(rv.start.proto.domain)[0])
+                for c in rv.choices:
+                    h.put(c.units, 0)
+                    h.put(c.used, 0)
+        for member, options in bv.assign.items():
+            for r, lit in options.items():
+                h.put(lit, int(slot_of_member.get(member) == r))
+
+
+def _objective(built: CoreModel, hint: CoreSolution, h: _Hinter) -> None:
+    for group in built.problem.groups:
+        if group.end_task is None:
+            continue
+        end = hint.tasks.get(group.end_task)
+        present = hint.present.get(group.id, False)
+        if group.id in built.late:
+            value = max(0, end.end - group.due) if present and end and group.due is not None else 0
+            h.put(built.late[group.id], value)
+        if group.id in built.flow:
+            value = max(0, end.end - group.flow_origin) if present and end and \
+                group.flow_origin is not None else 0
+            h.put(built.flow[group.id], value)
+    tasks = {t.id: t for t in built.problem.tasks}
+    for task_id, (dev, moved) in built.deviation.items():
+        result = hint.tasks.get(task_id)
+        ref = tasks[task_id].reference_start
+        value = abs(result.start - ref) if result is not None and ref is not None else 0
+        h.put(dev, value)
+        if moved is not None:
+            h.put(moved, int(value > 0))
+    if built.makespan is not None:
+        h.put(built.makespan, max((t.end for t in hint.tasks.values()), default=0))

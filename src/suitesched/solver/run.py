@@ -79,7 +79,8 @@ def configure(solver: cp_model.CpSolver, params: SolveParams) -> None:
         p.max_time_in_seconds = float(params.time_limit)
     if params.max_deterministic_time is not None:
         p.max_deterministic_time = float(params.max_deterministic_time)
-        p.interleave_search = True
+        # One worker is deterministic on its own; more are made so by interleaving.
+        p.interleave_search = params.workers > 1
     p.log_search_progress = params.log_search
     for key, value in params.extra.items():
         setattr(p, key, value)

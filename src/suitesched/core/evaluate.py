@@ -1,0 +1,40 @@
+"""Evaluate a core solution's objective terms in plain Python (for baselines and reports).
+
+Mirrors the named soft goals of the CP-SAT model so that a constructive plan (greedy) can be
+compared with a solver plan on the same scale.
+"""
+
+from __future__ import annotations
+
+from suitesched.core.problem import CoreProblem
+from suitesched.core.solution import CoreSolution
+
+
+def objective_terms(problem: CoreProblem, solution: CoreSolution) -> dict[str, int]:
+    terms = {"unscheduled": 0, "tardiness": 0, "flow": 0, "makespan": 0, "change": 0}
+    for group in problem.groups:
+        present = solution.present.get(group.id, False)
+        if not present:
+            terms["unscheduled"] += group.unscheduled_cost if group.optional else 0
+            continue
+        if group.end_task is None or group.end_task not in solution.tasks:
+            continue
+        end = solution.tasks[group.end_task].end
+        if group.due is not None:
+            terms["tardiness"] += group.tardiness_cost * max(0, end - group.due)
+        if group.flow_origin is not None:
+            terms["flow"] += group.flow_cost * max(0, end - group.flow_origin)
+    if problem.makespan_cost:
+        terms["makespan"] = problem.makespan_cost * max(
+            (t.end for t in solution.tasks.values()), default=0)
+    for task in problem.tasks:
+        result = solution.tasks.get(task.id)
+        if result is None or task.reference_start is None or task.fixed_start is not None:
+            continue
+        moved = abs(result.start - task.reference_start)
+        terms["change"] += problem.change_cost * int(moved > 0) + problem.move_cost_per_tick * moved
+    return terms
+
+
+def objective_value(problem: CoreProblem, solution: CoreSolution) -> int:
+    return sum(objective_terms(problem, solution).values())
