@@ -29,6 +29,7 @@ SUITE_HOURS = {"cart-std": 12 + 4 * 1.5, "cart-rapid": 8 + 2 * 1.5}
 ASEPTIC_PERSON_HOURS = {"cart-std": 24.0, "cart-rapid": 16.0}
 SHELF_DAYS = {"cart-std": 8.5, "cart-rapid": 2.5}
 TARGET_LOAD = 0.9
+PEOPLE_LOAD = 0.55
 
 
 def _processes() -> list[dict[str, Any]]:
@@ -104,7 +105,9 @@ def generate_site(orders: int, weeks: int = 4, seed: int = 0) -> dict[str, Any]:
     suite_week = 5 * 16 + 2 * 8.5
     n_suites = max(2, math.ceil(suite_hours / (suite_week * TARGET_LOAD)))
     person_hours = sum(per_week * share * ASEPTIC_PERSON_HOURS[p] for p, share in mix.items())
-    n_aseptic = max(6, math.ceil(person_hours / (42.5 * TARGET_LOAD)) + 2)
+    # Aseptic work comes in pairs at fixed moments of the process (harvest when the expansion
+    # ends, a feed on day 3-4): people are sized with headroom for those peaks (est.).
+    n_aseptic = max(10, math.ceil(person_hours / (42.5 * PEOPLE_LOAD)))
     shelf_days = sum(per_week / 7 * share * SHELF_DAYS[p] for p, share in mix.items())
     n_incubators = max(1, math.ceil(shelf_days / (6 * 0.85)))
     suites = [{"id": f"S{i + 1:02d}", "changeover": "90m"} for i in range(n_suites)]
@@ -149,7 +152,7 @@ def _operators(rng: random.Random, n_aseptic: int, per_week: float, days: int
                ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     split = {"day": 0.45, "late": 0.35, "wkend": 0.2}
-    counts = {s: max(2, round(n_aseptic * share)) for s, share in split.items()}
+    counts = {s: max(4, round(n_aseptic * share)) for s, share in split.items()}
     for shift, count in counts.items():
         for i in range(count):
             skills: list[Any] = ["aseptic"]

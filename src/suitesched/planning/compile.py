@@ -101,6 +101,28 @@ class _Builder:
         self.members: dict[str, list[BatchMember]] = defaultdict(list)
         self.step_hold: dict[str, str] = {}
         self.member_of: dict[str, tuple[str, str]] = {}
+        self.calendars = {pool.id: people_calendar(timeline, pool) for pool in pools}
+        self._fit_cache: dict[tuple, tuple[Span, ...]] = {}
+
+    def _people_starts(self, requirement: Requirement, duration: int) -> tuple[Span, ...]:
+        """Start ticks at which at least one candidate pool is on shift for ``duration``.
+
+        A redundant restriction (the pools' calendars enforce it anyway) that lets CP-SAT see
+        at once that, say, a harvest can only start inside a shift - so the expansion before
+        it must end near one. It is what makes shift-bound chains solvable at scale.
+        """
+        key = (tuple((c.resource, c.latest_end) for c in requirement.candidates), duration)
+        if key not in self._fit_cache:
+            spans = []
+            for cand in requirement.candidates:
+                for start, end in self.calendars[cand.resource]:
+                    last = end - duration
+                    if cand.latest_end is not None:
+                        last = min(last, cand.latest_end - duration)
+                    if last >= start:
+                        spans.append((start, last + 1))
+            self._fit_cache[key] = tuple(merge_spans(spans))
+        return self._fit_cache[key]
 
     def build(self) -> Compiled:
         resources = self._resources()
@@ -159,12 +181,18 @@ class _Builder:
             latest_first = min(latest_first, tl.tick_floor(limit))
         ids = {step.id: task_id(oid, step.id) for step in process.steps}
         for index, step in enumerate(process.steps):
+            duration = tl.ticks_ceil(step.duration)
+            needs = self._step_needs(step)
+            allowed = tuple(tl.start_window_spans(step.start_windows)) \
+                if step.start_windows else None
+            for need in needs:
+                if need.label == "operators":
+                    allowed = _intersect(allowed, self._people_starts(need, duration))
             self.tasks.append(Task(
-                ids[step.id], oid, (Mode(tl.ticks_ceil(step.duration), self._step_needs(step)),),
+                ids[step.id], oid, (Mode(duration, needs),),
                 earliest_start=arrival,
                 latest_start=latest_first if index == 0 else None,
-                allowed_starts=tuple(tl.start_window_spans(step.start_windows))
-                if step.start_windows else None,
+                allowed_starts=allowed,
             ))
             self._step_lags(process, index, step, ids)
         self._suite_holds(order, process, ids)
@@ -173,8 +201,11 @@ class _Builder:
         if process.qa_review is not None:
             qa = process.qa_review
             qa_id = task_id(oid, QA_STEP)
-            self.tasks.append(Task(qa_id, oid, (Mode(tl.ticks_ceil(qa.duration), (
-                self._people(qa.skill, qa.operators, "reviewer"),)),), earliest_start=arrival))
+            reviewers = self._people(qa.skill, qa.operators, "reviewer")
+            qa_duration = tl.ticks_ceil(qa.duration)
+            self.tasks.append(Task(qa_id, oid, (Mode(qa_duration, (reviewers,)),),
+                                   earliest_start=arrival,
+                                   allowed_starts=self._people_starts(reviewers, qa_duration)))
             self.lags += [Lag(ids[step.id], qa_id) for step in process.steps]
             end_task = qa_id
         for q_index, sample in enumerate(process.qc):
@@ -280,8 +311,23 @@ class _Builder:
                 requirement = Requirement(base.amount, base.candidates,
                                           duration=tl.ticks_ceil(assay.hands_on),
                                           label="analysts")
+                allowed = _intersect(allowed, self._people_starts(
+                    base, tl.ticks_ceil(assay.hands_on)))
             out.append(BatchFamily(
                 assay.id, tl.ticks_ceil(assay.duration), assay.capacity, tuple(members),
                 requirement=requirement, allowed_starts=allowed,
                 slot_spans=tuple(days), slots_per_span=slots))
         return out
+
+
+def _intersect(a: tuple[Span, ...] | None, b: tuple[Span, ...]) -> tuple[Span, ...]:
+    """Intersection of two span lists; ``None`` means no restriction."""
+    if a is None:
+        return b
+    out = []
+    for s1, e1 in a:
+        for s2, e2 in b:
+            lo, hi = max(s1, s2), min(e1, e2)
+            if hi > lo:
+                out.append((lo, hi))
+    return tuple(merge_spans(out))

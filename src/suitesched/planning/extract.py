@@ -6,8 +6,8 @@ from collections import defaultdict
 from datetime import datetime
 
 from suitesched.core.solution import CoreSolution
-from suitesched.model.values import elapsed_hours
 from suitesched.model.plan import Operation, OrderOutcome, Plan, QcRun, SolverInfo
+from suitesched.model.values import elapsed_hours
 from suitesched.planning.compile import QA_STEP, Compiled, task_id
 from suitesched.planning.pools import PoolUse, name_people
 from suitesched.report.kpis import compute_kpis

@@ -5,16 +5,17 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+from suitesched.core.evaluate import objective_terms, objective_value
+from suitesched.core.solution import CoreSolution
 from suitesched.errors import NoPlanError
 from suitesched.model.plan import Plan
 from suitesched.model.scenario import Scenario
 from suitesched.model.values import to_site_datetime
-from suitesched.core.evaluate import objective_terms, objective_value
-from suitesched.core.solution import CoreSolution
 from suitesched.planning.compile import OBJECTIVE_SCALE, Compiled, compile_scenario
-from suitesched.planning.greedy import greedy_solution
 from suitesched.planning.extract import build_plan
-from suitesched.solver.run import ProgressCallback, SolveParams, solve_core
+from suitesched.planning.greedy import greedy_solution
+from suitesched.planning.lns import improve
+from suitesched.solver.run import Progress, ProgressCallback, SolveParams, solve_core
 
 
 def resolve_now(scenario: Scenario, now: datetime | str | None) -> datetime:
@@ -24,8 +25,10 @@ def resolve_now(scenario: Scenario, now: datetime | str | None) -> datetime:
     return to_site_datetime(now, scenario.timezone, date_means_end_of_day=False)
 
 
-WARM_START_MIN_ORDERS = 12
-"""Below this many orders CP-SAT alone is quick; above, the greedy plan is a warm start."""
+SMALL_SITE = 12
+"""Below this many orders CP-SAT alone solves the whole model comfortably."""
+FULL_MODEL_SHARE = 0.5
+"""Share of the time limit given to the full model before fix-and-optimise takes over."""
 
 
 def plan_core(
@@ -39,35 +42,59 @@ def plan_core(
     extra: dict[str, object] | None = None,
     hint: CoreSolution | None = None,
 ) -> CoreSolution:
-    """Greedy warm start (on larger sites), then CP-SAT; the better of the two is returned.
+    """Plan the compiled site: the full CP-SAT model, then fix-and-optimise around it.
 
-    The greedy insertion is deterministic and its time counts against ``time_limit``; if
-    CP-SAT finds nothing better in the time left, the greedy plan is the answer, so a large
-    site always gets a plan.
+    Small sites get the whole budget on the full model. On larger ones the greedy insertion
+    plan comes first: it warm-starts the full model (given half the remaining time) and is the
+    fallback if CP-SAT finds nothing better, so every site gets a plan; then fix-and-optimise
+    re-solves two competing orders at a time against the rest (see
+    :mod:`suitesched.planning.lns`). Deterministic limits are split the same way as wall time.
     """
     started = time.monotonic()
+    problem = compiled.problem
+    n_orders = len(compiled.orders)
+    share = 1.0 if n_orders < SMALL_SITE else FULL_MODEL_SHARE
     baseline = hint
-    if baseline is None and len(compiled.orders) >= WARM_START_MIN_ORDERS:
+    if baseline is None and n_orders >= SMALL_SITE:
         baseline = greedy_solution(compiled)
-    remaining = None if time_limit is None else max(
-        1.0, time_limit - (time.monotonic() - started))
-    params = SolveParams(time_limit=remaining, workers=workers, seed=seed,
-                         max_deterministic_time=max_deterministic_time,
-                         extra={"cp_model_probing_level": 0, **(extra or {})}
-                         if baseline is not None else dict(extra or {}))
-    solution = solve_core(compiled.problem, params, progress=progress, hint=baseline,
+
+    def left() -> float | None:
+        return None if time_limit is None else max(1.0, time_limit - (time.monotonic() - started))
+
+    full_time = None if time_limit is None else max(1.0, (left() or 0) * share)
+    params = SolveParams(
+        time_limit=full_time, workers=workers, seed=seed,
+        max_deterministic_time=None if max_deterministic_time is None
+        else max_deterministic_time * share,
+        extra={"cp_model_probing_level": 0, **(extra or {})} if baseline is not None
+        else dict(extra or {}))
+    solution = solve_core(problem, params, progress=progress, hint=baseline,
                           objective_scale=OBJECTIVE_SCALE)
-    if baseline is not None:
-        base_value = objective_value(compiled.problem, baseline) / OBJECTIVE_SCALE
-        if not solution.feasible or (solution.objective or 0) > base_value:
-            baseline.objective = base_value
-            baseline.bound = solution.bound
-            baseline.status = "FEASIBLE"
-            baseline.terms = {k: v / OBJECTIVE_SCALE for k, v in objective_terms(
-                compiled.problem, baseline).items()}
-            solution = baseline
-    solution.wall_seconds = time.monotonic() - started
-    return solution
+    bound = solution.bound
+    incumbent = solution if solution.feasible else baseline
+    if baseline is not None and solution.feasible and \
+            objective_value(problem, baseline) < objective_value(problem, solution):
+        incumbent = baseline
+    if incumbent is None:
+        return solution
+    if share < 1.0:
+        budget = None if max_deterministic_time is None else \
+            max_deterministic_time * (1 - share)
+        incumbent = improve(problem, incumbent, time_limit=left() or 60.0,
+                            params=SolveParams(workers=workers, seed=seed,
+                                               max_deterministic_time=budget))
+    if incumbent is not solution:
+        value = objective_value(problem, incumbent)
+        incumbent.objective = value / OBJECTIVE_SCALE
+        incumbent.bound = bound
+        incumbent.status = "FEASIBLE"
+        incumbent.terms = {k: v / OBJECTIVE_SCALE for k, v in objective_terms(
+            problem, incumbent).items() if v}
+        if progress is not None:
+            progress(Progress(solution.solutions_found + 1, incumbent.objective, bound,
+                              time.monotonic() - started))
+    incumbent.wall_seconds = time.monotonic() - started
+    return incumbent
 
 
 def solve(

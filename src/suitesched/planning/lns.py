@@ -1,0 +1,152 @@
+"""Fix-and-optimise improvement around an incumbent plan (large-neighbourhood search).
+
+Repeatedly free a handful of orders that compete for the same days — first around orders that
+are late or unscheduled, then in sliding windows by arrival — keep everything else as booked
+capacity, and re-solve the small exact model warm-started from the incumbent. A move is kept
+only when the whole plan's objective improves, so the result is never worse than the input.
+With a deterministic budget the sequence of moves, and so the plan, is reproducible.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections import defaultdict
+
+from suitesched.core.evaluate import objective_value
+from suitesched.core.problem import CoreProblem
+from suitesched.core.solution import CoreSolution
+from suitesched.planning.subproblem import Book, record, subproblem
+from suitesched.solver.run import SolveParams, solve_core
+
+MOVE_BUDGET = 2.0
+"""Deterministic seconds per move; one worker, no probing: a move is a tiny model."""
+PARTNERS = 6
+"""How many nearest orders (by arrival) a late or unscheduled order is paired with."""
+CHUNK = 2
+"""Orders freed per move: small moves solve to optimality fast and were measured best."""
+
+
+def book_from(problem: CoreProblem, solution: CoreSolution, keep: set[str]) -> Book:
+    """The capacity that the groups in ``keep`` take in ``solution``."""
+    book = Book()
+    group_of = {t.id: t.group for t in problem.tasks}
+    setup = {r.id: r.setup for r in problem.resources}
+    holds = {h.id: h for h in problem.holds}
+    for task_id, result in solution.tasks.items():
+        if group_of[task_id] in keep:
+            for requirement in result.choice:
+                for resource, units in requirement:
+                    book.booked[resource].append((result.start, result.end, units))
+    for hold_id, resource in solution.holds.items():
+        hold = holds[hold_id]
+        if hold.group in keep and hold.first in solution.tasks:
+            book.booked[resource].append((solution.tasks[hold.first].start,
+                                          solution.tasks[hold.last].end + setup[resource], 1))
+    member_group = {m.id: m.group for f in problem.batches for m in f.members}
+    hands_on = {f.id: (f.requirement.duration or 0) if f.requirement else 0
+                for f in problem.batches}
+    for run in solution.runs:
+        kept = tuple(m for m in run.members if member_group.get(m) in keep)
+        if not kept:
+            continue
+        book.runs[run.family].append(dataclasses.replace(run, members=kept))
+        for resource, units in run.choice:
+            book.booked[resource].append((run.start, run.start + hands_on[run.family], units))
+    return book
+
+
+def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int) -> list[list[str]]:
+    """Groups to free together: around each bad group first, then sliding windows."""
+    first_start: dict[str, int] = defaultdict(lambda: 10**9)
+    for task in problem.tasks:
+        first_start[task.group] = min(first_start[task.group], task.earliest_start)
+    order = sorted((g.id for g in problem.groups if g.optional),
+                   key=lambda g: (first_start[g], g))
+    position = {g: i for i, g in enumerate(order)}
+    groups = {g.id: g for g in problem.groups}
+
+    def is_bad(gid: str) -> bool:
+        if not solution.present.get(gid):
+            return True
+        group = groups[gid]
+        end = solution.tasks.get(group.end_task or "")
+        return bool(end and group.due is not None and end.end > group.due)
+
+    out: list[list[str]] = []
+    for gid in order:
+        if is_bad(gid):
+            # Pair a late or missing order with each of its nearest competitors in turn.
+            i = position[gid]
+            near = sorted((j for j in range(len(order)) if j != i), key=lambda j: abs(j - i))
+            out += [[gid, order[j]] for j in near[:PARTNERS]]
+    step = max(1, size // 2)
+    out += [order[i:i + size] for i in range(0, max(1, len(order) - size + 1), step)]
+    return out
+
+
+def improve(
+    problem: CoreProblem,
+    incumbent: CoreSolution,
+    *,
+    time_limit: float,
+    params: SolveParams,
+    size: int = CHUNK,
+) -> CoreSolution:
+    """Improve ``incumbent`` by fix-and-optimise moves within ``time_limit`` seconds (or the
+    deterministic budget of ``params``); never returns a worse solution."""
+    started = time.monotonic()
+    budget = params.max_deterministic_time
+    spent = 0.0
+    best = incumbent
+    best_value = objective_value(problem, best)
+    tasks_of: dict[str, list] = defaultdict(list)
+    for task in problem.tasks:
+        tasks_of[task.group].append(task)
+    groups = {g.id: g for g in problem.groups}
+    rounds = 0
+    while rounds < 3:
+        rounds += 1
+        improved = False
+        for chunk in neighbourhoods(problem, best, size):
+            left = time_limit - (time.monotonic() - started)
+            if budget is not None:
+                # Deterministic mode: only the deterministic budget stops the search.
+                left = 1e9
+            if left < 0.5 or (budget is not None and spent >= budget):
+                return best
+            keep = set(groups) - set(chunk)
+            book = book_from(problem, best, keep)
+            sub = subproblem(problem, [groups[g] for g in chunk],
+                             [t for g in chunk for t in tasks_of[g]], book, problem.horizon)
+            sub_params = SolveParams(
+                time_limit=min(left, 10.0) if budget is None else None, workers=1,
+                seed=params.seed, extra={"cp_model_probing_level": 0},
+                max_deterministic_time=min(MOVE_BUDGET, budget - spent)
+                if budget is not None else MOVE_BUDGET)
+            solution = solve_core(sub, sub_params, hint=best)
+            spent += solution.deterministic_time
+            if not solution.feasible:
+                continue
+            candidate = _merge(problem, best, keep, sub, solution, book)
+            value = objective_value(problem, candidate)
+            if value < best_value:
+                best, best_value, improved = candidate, value, True
+        if not improved:
+            break
+    return best
+
+
+def _merge(problem: CoreProblem, base: CoreSolution, keep: set[str], sub: CoreProblem,
+           solution: CoreSolution, book: Book) -> CoreSolution:
+    group_of = {t.id: t.group for t in problem.tasks}
+    hold_group = {h.id: h.group for h in problem.holds}
+    merged = CoreSolution(status="FEASIBLE", objective=None, bound=base.bound,
+                          wall_seconds=base.wall_seconds)
+    merged.present = {g: (base.present.get(g, False) if g in keep
+                          else solution.present.get(g, False)) for g in base.present}
+    merged.tasks = {t: r for t, r in base.tasks.items() if group_of[t] in keep}
+    merged.holds = {h: r for h, r in base.holds.items() if hold_group[h] in keep}
+    record(problem, sub, solution, book, merged)
+    merged.runs = [run for runs in book.runs.values() for run in runs]
+    return merged
