@@ -34,12 +34,15 @@ console = Console()
 err_console = Console(stderr=True)
 
 EXIT_DONE, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_ATTENTION, EXIT_NO_PLAN = 0, 1, 2, 3, 4
+DEFAULT_TIME_LIMIT = 30.0
+DEMO_TIME_LIMIT = 60.0
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario directory (site.yaml + orders.csv) "
                                              "or a single YAML file.")]
 OutOpt = Annotated[Path, typer.Option("--out", help="Output directory.")]
-TimeLimitOpt = Annotated[float, typer.Option("--time-limit", min=0.1,
-                                             help="Wall-clock limit in seconds.")]
+TimeLimitOpt = Annotated[float | None, typer.Option(
+    "--time-limit", min=0.1,
+    help="Wall-clock limit in seconds (default 30; none with --max-deterministic-time).")]
 WorkersOpt = Annotated[int, typer.Option("--workers", min=1, max=64, help="CP-SAT workers.")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed.")]
 DetOpt = Annotated[float | None, typer.Option(
@@ -147,10 +150,18 @@ def _print_plan(plan: Plan, out: Path | None, as_json: bool) -> None:
                       "qc_runs.csv, orders.csv)")
 
 
-def _solve_and_write(scenario_path: Path, out: Path, time_limit: float, workers: int,
+def _wall_limit(time_limit: float | None, det: float | None) -> float | None:
+    """30 s by default; a deterministic run is stopped by its deterministic budget alone."""
+    if time_limit is not None:
+        return time_limit
+    return None if det is not None else DEFAULT_TIME_LIMIT
+
+
+def _solve_and_write(scenario_path: Path, out: Path, time_limit: float | None, workers: int,
                      seed: int, det: float | None, now: str | None, as_json: bool) -> int:
     import suitesched as ss
 
+    time_limit = _wall_limit(time_limit, det)
     scenario = ss.load_scenario(scenario_path)
     plan = _with_progress(
         not as_json and sys.stderr.isatty(),
@@ -206,7 +217,7 @@ def validate(
 def solve(
     scenario: ScenarioArg,
     out: OutOpt = Path("plan"),
-    time_limit: TimeLimitOpt = 30.0,
+    time_limit: TimeLimitOpt = None,
     workers: WorkersOpt = 2,
     seed: SeedOpt = 0,
     max_deterministic_time: DetOpt = None,
@@ -231,18 +242,43 @@ def demo_path() -> Path:
 @app.command()
 def demo(
     out: OutOpt = Path("plan"),
-    time_limit: TimeLimitOpt = 30.0,
+    time_limit: TimeLimitOpt = None,
     workers: WorkersOpt = 2,
     seed: SeedOpt = 0,
     as_json: JsonOpt = False,
 ) -> None:
-    """Solve the bundled demo site (data/demo) and write its plan."""
+    """Solve the bundled demo site (data/demo, 60 s by default) and write its plan."""
 
     def body() -> int:
         path = demo_path()
         if not as_json:
             console.print(f"Demo site: [bold]{path}[/]")
-        return _solve_and_write(path, out, time_limit, workers, seed, None, None, as_json)
+        return _solve_and_write(path, out, time_limit or DEMO_TIME_LIMIT, workers, seed, None,
+                                None, as_json)
+
+    _run(body)
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Argument(help="Directory to write site.yaml and orders.csv to.")],
+    orders: Annotated[int, typer.Option("--orders", min=1, max=5000, help="Number of orders.")],
+    weeks: Annotated[int, typer.Option("--weeks", min=1, max=52,
+                                       help="Weeks over which orders arrive.")] = 4,
+    seed: SeedOpt = 0,
+) -> None:
+    """Write a realistic synthetic site (resources scale with volume) for benchmarks."""
+
+    def body() -> int:
+        import suitesched as ss
+        from suitesched.generate import generate_site, write_generated
+
+        path = write_generated(generate_site(orders, weeks, seed), out)
+        scenario = ss.load_scenario(path)
+        console.print(f"Wrote [bold]{path}[/]: {len(scenario.orders)} orders, "
+                      f"{len(scenario.suites)} suites, {len(scenario.operators)} operators, "
+                      f"{len(scenario.equipment)} equipment units.")
+        return EXIT_DONE
 
     _run(body)
 

@@ -1,0 +1,92 @@
+"""The command line: exit codes of SPEC §6, outputs written, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+import suitesched as ss
+from helpers import read, scenario, site
+from suitesched.cli import app
+
+runner = CliRunner()
+FAST = ["--max-deterministic-time", "5", "--workers", "2"]
+
+
+def test_solve_writes_all_outputs_and_exits_0(tmp_path: Path) -> None:
+    out = tmp_path / "plan"
+    result = runner.invoke(app, ["solve", str(read("spec_site.yaml")), "--out", str(out), *FAST])
+    assert result.exit_code == 0, result.output
+    for name in ("plan.json", "operations.csv", "qc_runs.csv", "orders.csv"):
+        assert (out / name).exists()
+    plan = ss.read_plan(out / "plan.json")
+    assert ss.check_plan(ss.load_scenario(read("spec_site.yaml")), plan) == []
+    checked = runner.invoke(app, ["validate", str(read("spec_site.yaml")), "--plan",
+                                  str(out / "plan.json")])
+    assert checked.exit_code == 0
+    assert "every hard rule" in checked.output
+
+
+def test_unscheduled_orders_exit_3_with_json(tmp_path: Path) -> None:
+    # One suite, down all week: nothing can be served.
+    data = site()
+    data["suites"][0]["down"] = [{"start": "2026-12-07T00:00", "end": "2026-12-30T00:00"}]
+    data["orders"] = [{"order_id": "O1", "process": "p", "arrival": "2026-12-07T08:00",
+                       "due": "2026-12-20"}]
+    path = tmp_path / "s.yaml"
+    import yaml
+
+    path.write_text(yaml.safe_dump(data))
+    result = runner.invoke(app, ["solve", str(path), "--out", str(tmp_path / "o"), "--json",
+                                 *FAST])
+    assert result.exit_code == 3
+    payload = json.loads(result.stdout)
+    assert payload["kpis"]["unscheduled"] == 1
+    assert payload["orders"][0]["reason"]
+
+
+def test_bad_input_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: x\nhorizon: {start: 2026-12-07T00:00, days: 0}\n")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["solve", str(path), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_checker_rejects_a_corrupted_plan(tmp_path: Path) -> None:
+    sc = ss.load_scenario(read("spec_site.yaml"))
+    plan = ss.solve(sc, max_deterministic_time=5)
+    first = plan.operations[1]
+    moved = first.model_copy(update={"start": plan.operations[0].start})
+    bad = plan.model_copy(update={"operations": (plan.operations[0], moved,
+                                                 *plan.operations[2:])})
+    ss.write_plan(bad, tmp_path)
+    result = runner.invoke(app, ["validate", str(read("spec_site.yaml")), "--plan",
+                                 str(tmp_path / "plan.json")])
+    assert result.exit_code == 2
+    assert "violation" in result.output
+
+
+def test_generate_writes_a_valid_scenario(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["generate", str(tmp_path / "g"), "--orders", "30",
+                                 "--weeks", "3", "--seed", "4"])
+    assert result.exit_code == 0, result.output
+    sc = ss.load_scenario(tmp_path / "g")
+    assert len(sc.orders) == 30
+    again = tmp_path / "h"
+    runner.invoke(app, ["generate", str(again), "--orders", "30", "--weeks", "3", "--seed", "4"])
+    assert (again / "orders.csv").read_text() == (tmp_path / "g" / "orders.csv").read_text()
+
+
+def test_library_api_never_prints(capsys) -> None:  # noqa: ANN001
+    sc = scenario(site(), [{"order_id": "O1", "process": "p", "arrival": "2026-12-07T08:00",
+                            "due": "2026-12-20"}])
+    seen = []
+    ss.solve(sc, max_deterministic_time=2, progress=seen.append)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+    assert seen, "the progress callback was called"
