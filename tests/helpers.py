@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,6 @@ from suitesched.io.scenario_reader import build_scenario
 from suitesched.model.plan import Operation, Plan
 from suitesched.model.scenario import Scenario
 
-import os
 CHECK = os.environ.get("NOCHECK") is None
 DATA = Path(__file__).parent / "data"
 

@@ -82,7 +82,7 @@ def test_generate_writes_a_valid_scenario(tmp_path: Path) -> None:
     assert (again / "orders.csv").read_text() == (tmp_path / "g" / "orders.csv").read_text()
 
 
-def test_library_api_never_prints(capsys) -> None:  # noqa: ANN001
+def test_library_api_never_prints(capsys) -> None:
     sc = scenario(site(), [{"order_id": "O1", "process": "p", "arrival": "2026-12-07T08:00",
                             "due": "2026-12-20"}])
     seen = []

@@ -87,7 +87,7 @@ def _run(body: Callable[[], int]) -> None:
     except KeyboardInterrupt:
         err_console.print("Interrupted; nothing was written.")
         code = 130
-    except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+    except Exception as exc:
         code = _fail(exc)
     raise typer.Exit(code)
 

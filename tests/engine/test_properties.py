@@ -11,7 +11,7 @@ WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 @st.composite
-def small_scenarios(draw: st.DrawFn):  # noqa: ANN201
+def small_scenarios(draw: st.DrawFn):
     n_suites = draw(st.integers(1, 3))
     suites = [{"id": f"S{i}", "changeover": f"{draw(st.sampled_from([0, 30, 60, 120]))}m",
                "tags": ["bsl2_plus"] if i == 0 else []} for i in range(n_suites)]
@@ -65,6 +65,6 @@ def small_scenarios(draw: st.DrawFn):  # noqa: ANN201
 @settings(max_examples=15, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(small_scenarios())
-def test_every_plan_passes_the_checker(sc) -> None:  # noqa: ANN001
+def test_every_plan_passes_the_checker(sc) -> None:
     plan = solve(sc)  # asserts check_plan(sc, plan) == []
     assert {o.order_id for o in plan.orders} == {o.order_id for o in sc.orders}

@@ -83,7 +83,8 @@ def read_plan(path: str | Path) -> Plan:
     except FileNotFoundError:
         raise InputError([Problem(label, "", "file not found")], what="plan") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(label, "", f"cannot read the file: {exc}")], what="plan") from None
+        problem = Problem(label, "", f"cannot read the file: {exc}")
+        raise InputError([problem], what="plan") from None
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:

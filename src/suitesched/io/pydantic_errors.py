@@ -37,7 +37,8 @@ def _message(error: Any, model: type[BaseModel] | None) -> str:
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
-        return "unknown field; check the spelling against the reference (docs/scenario.md)"
+        name = error.get("loc", ("?",))[-1]
+        return f"unknown field '{name}': check its spelling (SPEC §2 lists the fields)"
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
     if kind in {"string_pattern_mismatch"}:

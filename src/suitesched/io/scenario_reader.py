@@ -109,8 +109,8 @@ def build_scenario(site_data: dict[str, Any], raw_orders: list[RawOrder],
         for where, msg in order_problems(site, orders):
             if _mentions(msg, dropped):
                 continue
-            label = where.split(" ", 1)[0] if where.endswith(tuple("0123456789")) and ".csv " in where else None
-            file, loc = (label, where.split(" ", 1)[1]) if label else (site_label, where)
+            csv_row = ".csv " in where and where[-1].isdigit()
+            file, loc = where.split(" ", 1) if csv_row else (site_label, where)
             problems.append(Problem(file, loc, msg))
     if problems:
         raise ScenarioError(problems)
@@ -136,7 +136,8 @@ def _validate_site(
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         problems = problems_from(exc, label)
-    failed_lists = {e["loc"][0] for e in errors if len(e["loc"]) > 1 and isinstance(e["loc"][1], int)}
+    failed_lists = {e["loc"][0] for e in errors
+                    if len(e["loc"]) > 1 and isinstance(e["loc"][1], int)}
     problems = [p for p, e in zip(problems, errors, strict=True)
                 if not (e["type"] == "too_short" and e["loc"][:1] and e["loc"][0] in failed_lists)]
     salvage = dict(data)

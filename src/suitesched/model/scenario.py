@@ -508,7 +508,8 @@ def order_problems(site: Site, orders: list[tuple[str, Order]]) -> list[Located]
     tags = sorted({t for s in site.suites for t in s.tags})
     for where, order in orders:
         if order.order_id in seen:
-            out.append((where, f"duplicate order_id '{order.order_id}' (first at {seen[order.order_id]})"))
+            first = seen[order.order_id]
+            out.append((where, f"duplicate order_id '{order.order_id}' (first at {first})"))
         else:
             seen[order.order_id] = where
         if order.process not in site.processes_by_id:

@@ -118,7 +118,7 @@ def _batches(built: CoreModel, hint: CoreSolution, h: _Hinter) -> None:
         for r, rv in enumerate(bv.runs):
             if r not in taken and not rv.fixed:
                 h.put(rv.active, 0)
-                h.put(rv.start, list(rv.start.proto.domain)[0])
+                h.put(rv.start, rv.start.proto.domain[0])
                 for c in rv.choices:
                     h.put(c.units, 0)
                     h.put(c.used, 0)
