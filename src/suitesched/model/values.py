@@ -162,9 +162,15 @@ def _site_deadline(value: Any, info: ValidationInfo) -> datetime:
     return to_site_datetime(value, _context_tz(info), date_means_end_of_day=True)
 
 
+_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
 def _weekday(value: Any) -> str:
-    if isinstance(value, str) and value.strip().lower()[:3] in WEEKDAYS:
-        return value.strip().lower()[:3]
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text in WEEKDAYS:
+        return text
+    if text in _FULL_DAYS:
+        return WEEKDAYS[_FULL_DAYS.index(text)]
     raise ValueError(f"unknown weekday {value!r}: use mon, tue, wed, thu, fri, sat, sun")
 
 

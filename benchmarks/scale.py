@@ -1,0 +1,105 @@
+"""Scale benchmark: generated sites of growing size, greedy baseline beside CP-SAT.
+
+For each size N (orders over four weeks, seed fixed) and each time limit, one run in a fresh
+subprocess (so that peak memory is that run's own) measures: time to the first valid plan,
+objective and proven bound (and their gap) at the limit, orders scheduled, weighted tardiness,
+peak resident memory, and the greedy plan's objective and tardiness; every plan goes through
+``check_plan``. Run::
+
+    python benchmarks/scale.py --sizes 25 50 100 200 400 --limits 10 60 300 --seed 1
+
+It prints one CSV row per (size, limit) to stdout; copy the table into benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+COLUMNS = ["orders", "limit_s", "first_plan_s", "wall_s", "objective", "bound", "gap_pct",
+           "scheduled", "late", "tardiness_w_h", "greedy_objective", "greedy_scheduled",
+           "greedy_tardiness_w_h", "greedy_s", "peak_mb", "violations"]
+
+
+def one_run(orders: int, limit: float, seed: int, weeks: int) -> dict[str, object]:
+    """Generate, solve and check one site; return the measured row."""
+    import suitesched as ss
+    from suitesched.core.evaluate import objective_terms
+    from suitesched.generate import generate_site
+    from suitesched.io.scenario_reader import build_scenario
+    from suitesched.planning.compile import OBJECTIVE_SCALE, compile_scenario
+    from suitesched.planning.extract import build_plan
+    from suitesched.planning.greedy import greedy_solution
+
+    data = generate_site(orders, weeks, seed)
+    raw = [(f"orders[{i}]", "generated", o) for i, o in enumerate(data.pop("orders"))]
+    scenario = build_scenario(data, raw)
+    compiled = compile_scenario(scenario, scenario.horizon.start)
+    started = time.monotonic()
+    greedy = greedy_solution(compiled)
+    greedy_s = time.monotonic() - started
+    greedy_terms = objective_terms(compiled.problem, greedy)
+    greedy_plan = build_plan(compiled, greedy, now=scenario.horizon.start,
+                             created=scenario.horizon.start, workers=1, seed=seed)
+    first: list[float] = []
+    started = time.monotonic()
+    plan = ss.solve(scenario, time_limit=limit, workers=2, seed=seed,
+                    progress=lambda p: first or first.append(time.monotonic() - started))
+    wall = time.monotonic() - started
+    violations = len(ss.check_plan(scenario, plan)) + len(ss.check_plan(scenario, greedy_plan))
+    objective, bound = plan.solver.objective or 0.0, plan.solver.bound or 0.0
+    tardiness = sum((o.tardiness_hours or 0) * scenario.orders_by_id[o.order_id].weight
+                    for o in plan.orders if o.status == "scheduled")
+    greedy_tardiness = sum(
+        (o.tardiness_hours or 0) * scenario.orders_by_id[o.order_id].weight
+        for o in greedy_plan.orders if o.status == "scheduled")
+    return {
+        "orders": orders, "limit_s": limit,
+        "first_plan_s": round(first[0], 1) if first else round(wall, 1),
+        "wall_s": round(wall, 1), "objective": round(objective, 1), "bound": round(bound, 1),
+        "gap_pct": round(100 * (objective - bound) / objective, 2) if objective else 0.0,
+        "scheduled": plan.kpis["scheduled"], "late": plan.kpis["late"],
+        "tardiness_w_h": round(tardiness, 1),
+        "greedy_objective": round(sum(greedy_terms.values()) / OBJECTIVE_SCALE, 1),
+        "greedy_scheduled": greedy_plan.kpis["scheduled"],
+        "greedy_tardiness_w_h": round(greedy_tardiness, 1), "greedy_s": round(greedy_s, 1),
+        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0),
+        "violations": violations,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[25, 50, 100, 200, 400])
+    parser.add_argument("--limits", type=float, nargs="+", default=[10, 60, 300])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--weeks", type=int, default=4)
+    parser.add_argument("--one", nargs=2, metavar=("ORDERS", "LIMIT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        row = one_run(int(args.one[0]), float(args.one[1]), args.seed, args.weeks)
+        sys.stdout.write(json.dumps(row) + "\n")
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS)
+    writer.writeheader()
+    for size in args.sizes:
+        for limit in args.limits:
+            done = subprocess.run(
+                [sys.executable, str(Path(__file__)), "--one", str(size), str(limit),
+                 "--seed", str(args.seed), "--weeks", str(args.weeks)],
+                capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                sys.stderr.write(f"size {size}, limit {limit}: failed\n{done.stderr}\n")
+                continue
+            writer.writerow(json.loads(done.stdout.strip().splitlines()[-1]))
+            sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
