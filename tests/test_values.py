@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -59,7 +59,7 @@ def test_elapsed_time_across_daylight_saving() -> None:
     before = datetime(2027, 3, 27, 12, tzinfo=AMS)
     after = datetime(2027, 3, 28, 12, tzinfo=AMS)
     assert elapsed_hours(before, after) == 23.0  # the clocks went forward
-    assert elapsed_hours(before.astimezone(timezone.utc), after) == 23.0
+    assert elapsed_hours(before.astimezone(UTC), after) == 23.0
 
 
 def test_time_zones() -> None:
