@@ -19,7 +19,7 @@ from suitesched.planning.compile import Compiled
 from suitesched.planning.subproblem import Book, record, subproblem
 from suitesched.solver.run import SolveParams, solve_core
 
-_ONE_ORDER = SolveParams(time_limit=10.0, workers=1, seed=0, max_deterministic_time=2.0,
+_ONE_ORDER = SolveParams(time_limit=None, workers=1, seed=0, max_deterministic_time=2.0,
                          extra={"cp_model_probing_level": 0})
 WINDOW_DAYS = 35
 """Each insertion first looks this far after the order's arrival (a small model), then, if the

@@ -32,9 +32,12 @@ def subproblem(problem: CoreProblem, groups: list[Group], tasks: list, book: Boo
     group_ids = {g.id for g in groups}
     ids = {t.id for t in tasks}
     es = earliest_ends(tasks, [lag for lag in problem.lags if lag.succ in ids])
+    # Nothing of these orders can happen before their earliest start: older bookings and
+    # calendar gaps are irrelevant and only make the model bigger.
+    floor = min(t.earliest_start for t in tasks)
     resources = tuple(dataclasses.replace(
-        r, booked=tuple(b for b in book.booked.get(r.id, ()) if b[0] < limit),
-        unavailable=tuple(u for u in r.unavailable if u[0] < limit))
+        r, booked=tuple(b for b in book.booked.get(r.id, ()) if b[0] < limit and b[1] > floor),
+        unavailable=tuple(u for u in r.unavailable if u[0] < limit and u[1] > floor))
         for r in problem.resources)
     families = []
     for family in problem.batches:
@@ -43,7 +46,8 @@ def subproblem(problem: CoreProblem, groups: list[Group], tasks: list, book: Boo
             continue
         open_runs = tuple(
             FixedRun(run.id, run.start, run.members, closed=False)
-            for run in book.runs.get(family.id, []) if len(run.members) < family.capacity)
+            for run in book.runs.get(family.id, [])
+            if len(run.members) < family.capacity and run.start >= floor)
         spans = family.slot_spans
         if spans is not None:
             lo = min(es[m.after] for m in members if m.after) if any(
