@@ -24,6 +24,9 @@ from suitesched.core.problem import (
     Task,
 )
 
+Jobs = list[list[list[tuple[int, int]]]]
+"""Per job, per operation, the eligible ``(machine, duration)`` pairs (machines from 0)."""
+
 
 def _numbers(path: Path) -> list[int]:
     values: list[int] = []
@@ -33,7 +36,7 @@ def _numbers(path: Path) -> list[int]:
     return values
 
 
-def _build(jobs: list[list[list[tuple[int, int]]]], machines: int) -> CoreProblem:
+def _build(jobs: Jobs, machines: int) -> CoreProblem:
     horizon = sum(max(d for _, d in op) for job in jobs for op in job)
     resources = tuple(Resource(f"M{k}", kind="machine") for k in range(machines))
     groups, tasks, lags = [], [], []
@@ -67,6 +70,12 @@ def read_jobshop(path: str | Path) -> CoreProblem:
 
 def read_fjsp(path: str | Path) -> CoreProblem:
     """A flexible job shop instance in FJSPLIB format (machines numbered from 1)."""
+    jobs, machines = parse_fjsp(path)
+    return _build(jobs, machines)
+
+
+def parse_fjsp(path: str | Path) -> tuple[Jobs, int]:
+    """The jobs and machine count of an FJSPLIB file."""
     values = _numbers(Path(path))
     n, m = values[0], values[1]
     pos = 3
@@ -84,4 +93,4 @@ def read_fjsp(path: str | Path) -> CoreProblem:
                 pos += 2
             ops.append(options)
         jobs.append(ops)
-    return _build(jobs, m)
+    return jobs, m
