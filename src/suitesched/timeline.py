@@ -149,12 +149,10 @@ class Timeline:
         for day in self.days:
             if WEEKDAYS[day.weekday()] not in pattern.days:
                 continue
+            # Both ends on the wall clock: a 07:00-15:30 shift stays so across DST.
             start = self.wall(day, start_min)
-            end = start.astimezone(UTC) + timedelta(minutes=length)
-            end_local = self.wall(day, start_min + length)
-            # Wall-clock end (07:00-15:30 stays so across DST); elapsed length otherwise.
-            end_moment = end_local if end_local.astimezone(UTC) != end else end
-            spans.append((self.tick_ceil(start), self.tick_floor(end_moment)))
+            end = self.wall(day, start_min + length)
+            spans.append((self.tick_ceil(start), self.tick_floor(end)))
         spans = [(max(s, -1), min(e, self.end)) for s, e in spans if e > -1 and s < self.end]
         return subtract_spans(spans, self.holiday_spans)
 

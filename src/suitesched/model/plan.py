@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -86,6 +85,3 @@ class Plan(_PlanModel):
     def outcome(self, order_id: str) -> OrderOutcome | None:
         return next((o for o in self.orders if o.order_id == order_id), None)
 
-
-def utc_sort_key(moment: datetime) -> float:
-    return moment.timestamp()

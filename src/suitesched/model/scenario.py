@@ -8,7 +8,6 @@ problem is reported at once, each with its key path (SPEC §2.3).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
@@ -530,5 +529,3 @@ def order_problems(site: Site, orders: list[tuple[str, Order]]) -> list[Located]
                         "(collected + stability <= arrival)"))
     return out
 
-
-_SAFE_ID = re.compile(ID_PATTERN)

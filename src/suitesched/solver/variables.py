@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-Literal = cp_model.IntVar  # a Boolean IntVar, or a constant via model.new_constant
-
 
 @dataclass
 class ChoiceVars:
