@@ -26,6 +26,7 @@ from suitesched.core.problem import (
     BatchMember,
     Candidate,
     CoreProblem,
+    FixedRun,
     Group,
     Hold,
     Lag,
@@ -36,6 +37,7 @@ from suitesched.core.problem import (
 )
 from suitesched.model.scenario import Order, Process, Scenario, Step
 from suitesched.model.values import ceil_div
+from suitesched.planning.anchors import Anchors, Placement
 from suitesched.planning.pools import Pool, make_pools
 from suitesched.timeline import Span, Timeline, complement_spans, merge_spans, subtract_spans
 
@@ -61,6 +63,7 @@ class Compiled:
     member_of: dict[str, tuple[str, str]] = field(default_factory=dict)
     """batch member id -> (order id, assay id)."""
     orders: list[Order] = field(default_factory=list)
+    anchors: Anchors = field(default_factory=Anchors)
 
 
 def people_calendar(timeline: Timeline, pool: Pool) -> list[Span]:
@@ -78,19 +81,26 @@ def compile_scenario(
     now: datetime | None = None,
     *,
     pooled: bool = True,
+    anchors: Anchors | None = None,
+    pools: list[Pool] | None = None,
 ) -> Compiled:
-    """Build the core problem of a scenario for a plan made at ``now``."""
+    """Build the core problem of a scenario for a plan made at ``now``.
+
+    ``anchors`` (re-planning) fix work that must stay and price moving the rest.
+    """
     timeline = Timeline.of(scenario)
     now_tick = max(0, timeline.tick_ceil(now)) if now is not None else 0
-    pools = make_pools(scenario, pooled=pooled)
-    builder = _Builder(scenario, timeline, now_tick, pools)
+    if pools is None:
+        pools = make_pools(scenario, pooled=pooled)
+    builder = _Builder(scenario, timeline, now_tick, pools, anchors or Anchors())
     return builder.build()
 
 
 class _Builder:
     def __init__(self, scenario: Scenario, timeline: Timeline, now_tick: int,
-                 pools: list[Pool]) -> None:
+                 pools: list[Pool], anchors: Anchors) -> None:
         self.s = scenario
+        self.anchors = anchors
         self.tl = timeline
         self.now = now_tick
         self.pools = pools
@@ -129,6 +139,7 @@ class _Builder:
         orders = [o for o in self.s.orders if o.status != "cancelled"]
         for order in orders:
             self._order(order, self.s.processes_by_id[order.process])
+        change = self.s.objective.change
         problem = CoreProblem(
             horizon=self.tl.end,
             resources=tuple(resources),
@@ -137,9 +148,11 @@ class _Builder:
             lags=tuple(self.lags),
             holds=tuple(self.holds),
             batches=tuple(self._families()),
+            change_cost=change * OBJECTIVE_SCALE if self.anchors.reference else 0,
+            move_cost_per_tick=change * self.tl.step if self.anchors.reference else 0,
         )
         return Compiled(self.s, self.tl, self.now, problem, self.pools, self.step_hold,
-                        self.member_of, orders)
+                        self.member_of, orders, self.anchors)
 
     # ------------------------------------------------------------------ resources
     def _resources(self) -> list[Resource]:
@@ -180,7 +193,13 @@ class _Builder:
         if (limit := order.latest_first_start) is not None:
             latest_first = min(latest_first, tl.tick_floor(limit))
         ids = {step.id: task_id(oid, step.id) for step in process.steps}
+        fixed = self.anchors.fixed
         for index, step in enumerate(process.steps):
+            if ids[step.id] in fixed:
+                self.tasks.append(self._fixed_task(ids[step.id], oid, step.equipment,
+                                                   step.operators, step.skill))
+                self._step_lags(process, index, step, ids)
+                continue
             duration = tl.ticks_ceil(step.duration)
             needs = self._step_needs(step)
             allowed = tuple(tl.start_window_spans(step.start_windows)) \
@@ -188,12 +207,12 @@ class _Builder:
             for need in needs:
                 if need.label == "operators":
                     allowed = _intersect(allowed, self._people_starts(need, duration))
-            self.tasks.append(Task(
+            self.tasks.append(self._referenced(Task(
                 ids[step.id], oid, (Mode(duration, needs),),
                 earliest_start=arrival,
                 latest_start=latest_first if index == 0 else None,
                 allowed_starts=allowed,
-            ))
+            ), bool(step.equipment), bool(step.operators)))
             self._step_lags(process, index, step, ids)
         self._suite_holds(order, process, ids)
         end_task = ids[process.steps[-1].id]
@@ -201,11 +220,14 @@ class _Builder:
         if process.qa_review is not None:
             qa = process.qa_review
             qa_id = task_id(oid, QA_STEP)
-            reviewers = self._people(qa.skill, qa.operators, "reviewer")
-            qa_duration = tl.ticks_ceil(qa.duration)
-            self.tasks.append(Task(qa_id, oid, (Mode(qa_duration, (reviewers,)),),
-                                   earliest_start=arrival,
-                                   allowed_starts=self._people_starts(reviewers, qa_duration)))
+            if qa_id in fixed:
+                self.tasks.append(self._fixed_task(qa_id, oid, None, qa.operators, qa.skill))
+            else:
+                reviewers = self._people(qa.skill, qa.operators, "reviewer")
+                qa_duration = tl.ticks_ceil(qa.duration)
+                self.tasks.append(self._referenced(Task(
+                    qa_id, oid, (Mode(qa_duration, (reviewers,)),), earliest_start=arrival,
+                    allowed_starts=self._people_starts(reviewers, qa_duration)), False, True))
             self.lags += [Lag(ids[step.id], qa_id) for step in process.steps]
             end_task = qa_id
         for q_index, sample in enumerate(process.qc):
@@ -216,9 +238,15 @@ class _Builder:
                 max_age=tl.ticks_floor(assay.sample_max_age)
                 if assay.sample_max_age is not None else None))
             self.member_of[member_id] = (oid, sample.assay)
+        for retest in self.anchors.retests:
+            if retest.order_id == oid:
+                self.members[retest.assay].append(BatchMember(
+                    retest.member_id, oid, after=None, before=qa_id,
+                    release=max(retest.release, self.now)))
+                self.member_of[retest.member_id] = (oid, retest.assay)
         objective = s.objective
         self.groups.append(Group(
-            oid, optional=True,
+            oid, optional=oid not in self.anchors.mandatory,
             unscheduled_cost=objective.unscheduled * order.weight * OBJECTIVE_SCALE,
             end_task=end_task,
             due=tl.tick_floor(order.due),
@@ -226,6 +254,33 @@ class _Builder:
             flow_origin=tl.tick_floor(order.arrival),
             flow_cost=objective.flow_per_hour * tl.step,
         ))
+
+    def _fixed_task(self, tid: str, oid: str, equipment: str | None, operators: int,
+                    skill: str | None) -> Task:
+        """A task kept exactly: its start, duration and resources as placed before.
+
+        Its requirements name only the resources it holds, so an expired qualification or a
+        changed pool cannot make recorded work impossible; the capacity it takes still counts.
+        """
+        placed = self.anchors.fixed[tid]
+        needs = []
+        if equipment is not None:
+            needs.append(Requirement(1, (Candidate(placed.equipment or ""),), label="equipment"))
+        if operators:
+            needs.append(Requirement(operators, tuple(Candidate(pool) for pool, _ in
+                                                      placed.people), label="operators"))
+        choice = _placement_choice(placed, equipment is not None, bool(operators))
+        return Task(tid, oid, (Mode(placed.end - placed.start, tuple(needs)),),
+                    fixed_start=placed.start, fixed_choice=choice)
+
+    def _referenced(self, task: Task, equipment: bool, people: bool) -> Task:
+        """``task`` with its previous placement attached, when it had one."""
+        placed = self.anchors.reference.get(task.id)
+        if placed is None:
+            return task
+        return Task(task.id, task.group, task.modes, task.earliest_start, task.latest_start,
+                    task.latest_end, task.allowed_starts, reference_start=placed.start,
+                    reference_choice=_placement_choice(placed, equipment, people))
 
     def _step_needs(self, step: Step) -> tuple[Requirement, ...]:
         needs = []
@@ -238,6 +293,9 @@ class _Builder:
 
     def _step_lags(self, process: Process, index: int, step: Step, ids: dict[str, str]) -> None:
         tl = self.tl
+        if ids[step.id] in self.anchors.fixed and (index == 0 or all(
+                ids[s.id] in self.anchors.fixed for s in process.steps[:index])):
+            return  # kept work after kept work: facts, not constraints
         if step.after:
             for lag in step.after:
                 self.lags.append(Lag(
@@ -271,9 +329,15 @@ class _Builder:
             previous = step
         for k, session in enumerate(sessions):
             hold_id = f"{order.order_id}/hold{k}"
+            first = ids[session[0].id]
+            fixed = self.anchors.fixed.get(first)
+            reference = self.anchors.reference.get(first)
             self.holds.append(Hold(
-                hold_id, order.order_id, ids[session[0].id], ids[session[-1].id], candidates,
-                choice_key=order.order_id if process.same_suite else None))
+                hold_id, order.order_id, first, ids[session[-1].id],
+                (fixed.suite,) if fixed is not None and fixed.suite else candidates,
+                choice_key=order.order_id if process.same_suite else None,
+                fixed_resource=fixed.suite if fixed is not None else None,
+                reference_resource=reference.suite if reference is not None else None))
             for step in session:
                 self.step_hold[ids[step.id]] = hold_id
 
@@ -313,9 +377,12 @@ class _Builder:
                                           label="analysts")
                 allowed = _intersect(allowed, self._people_starts(
                     base, tl.ticks_ceil(assay.hands_on)))
+            kept = tuple(
+                FixedRun(run.run_id, run.start, run.members, run.people, closed=run.closed)
+                for run in self.anchors.runs.get(assay.id, ()))
             out.append(BatchFamily(
                 assay.id, tl.ticks_ceil(assay.duration), assay.capacity, tuple(members),
-                requirement=requirement, allowed_starts=allowed,
+                requirement=requirement, allowed_starts=allowed, fixed_runs=kept,
                 slot_spans=tuple(days), slots_per_span=slots))
         return out
 
@@ -331,3 +398,14 @@ def _intersect(a: tuple[Span, ...] | None, b: tuple[Span, ...]) -> tuple[Span, .
             if hi > lo:
                 out.append((lo, hi))
     return tuple(merge_spans(out))
+
+
+def _placement_choice(placement: Placement, equipment: bool, people: bool
+                      ) -> tuple[tuple[tuple[str, int], ...], ...]:
+    """A placement's resources in the order of a step's requirements (equipment, people)."""
+    choice: list[tuple[tuple[str, int], ...]] = []
+    if equipment:
+        choice.append(((placement.equipment, 1),) if placement.equipment else ())
+    if people:
+        choice.append(placement.people)
+    return tuple(choice)

@@ -16,7 +16,7 @@ from collections import defaultdict
 
 from suitesched.core.solution import CoreSolution
 from suitesched.planning.compile import Compiled
-from suitesched.planning.subproblem import Book, record, subproblem
+from suitesched.planning.subproblem import Book, book_from, record, subproblem
 from suitesched.solver.run import SolveParams, solve_core
 
 _ONE_ORDER = SolveParams(time_limit=None, workers=1, seed=0, max_deterministic_time=2.0,
@@ -35,12 +35,25 @@ def dispatch_order(compiled: Compiled) -> list[str]:
                                           by_id[oid].due, by_id[oid].priority, oid))
 
 
-def greedy_solution(compiled: Compiled, params: SolveParams = _ONE_ORDER) -> CoreSolution:
-    """Insert the orders one by one; an order that fits nowhere stays unscheduled."""
+def greedy_solution(compiled: Compiled, params: SolveParams = _ONE_ORDER, *,
+                    start: CoreSolution | None = None) -> CoreSolution:
+    """Insert the orders one by one; an order that fits nowhere stays unscheduled.
+
+    With ``start`` (a re-plan's kept orders), its present orders stay exactly as they are and
+    only the others are inserted around them.
+    """
     started = time.monotonic()
     problem = compiled.problem
-    book = Book()
     result = CoreSolution(status="FEASIBLE", objective=None, bound=None, wall_seconds=0.0)
+    placed_before: set[str] = set()
+    if start is not None:
+        placed_before = {g for g, present in start.present.items() if present}
+        book = book_from(problem, start, placed_before)
+        result.present = {g: True for g in placed_before}
+        result.tasks = {t: r for t, r in start.tasks.items()}
+        result.holds = dict(start.holds)
+    else:
+        book = Book()
     tasks_of: dict[str, list] = defaultdict(list)
     for task in problem.tasks:
         tasks_of[task.group].append(task)
@@ -49,6 +62,8 @@ def greedy_solution(compiled: Compiled, params: SolveParams = _ONE_ORDER) -> Cor
     reserved = {s.id for s in compiled.scenario.suites if s.tags}
     required = {o.order_id for o in compiled.orders if o.requires}
     for group_id in dispatch_order(compiled):
+        if group_id in placed_before:
+            continue
         earliest = min(t.earliest_start for t in tasks_of[group_id])
         placed = False
         # Like a planner, keep tagged (reserved) suites for the orders that need them when

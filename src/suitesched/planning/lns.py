@@ -9,14 +9,13 @@ With a deterministic budget the sequence of moves, and so the plan, is reproduci
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections import defaultdict
 
 from suitesched.core.evaluate import objective_value
 from suitesched.core.problem import CoreProblem
 from suitesched.core.solution import CoreSolution
-from suitesched.planning.subproblem import Book, record, subproblem
+from suitesched.planning.subproblem import Book, book_from, record, subproblem
 from suitesched.solver.run import SolveParams, solve_core
 
 MOVE_BUDGET = 2.0
@@ -27,42 +26,17 @@ CHUNK = 2
 """Orders freed per move: small moves solve to optimality fast and were measured best."""
 
 
-def book_from(problem: CoreProblem, solution: CoreSolution, keep: set[str]) -> Book:
-    """The capacity that the groups in ``keep`` take in ``solution``."""
-    book = Book()
-    group_of = {t.id: t.group for t in problem.tasks}
-    setup = {r.id: r.setup for r in problem.resources}
-    holds = {h.id: h for h in problem.holds}
-    for task_id, result in solution.tasks.items():
-        if group_of[task_id] in keep:
-            for requirement in result.choice:
-                for resource, units in requirement:
-                    book.booked[resource].append((result.start, result.end, units))
-    for hold_id, resource in solution.holds.items():
-        hold = holds[hold_id]
-        if hold.group in keep and hold.first in solution.tasks:
-            book.booked[resource].append((solution.tasks[hold.first].start,
-                                          solution.tasks[hold.last].end + setup[resource], 1))
-    member_group = {m.id: m.group for f in problem.batches for m in f.members}
-    hands_on = {f.id: (f.requirement.duration or 0) if f.requirement else 0
-                for f in problem.batches}
-    for run in solution.runs:
-        kept = tuple(m for m in run.members if member_group.get(m) in keep)
-        if not kept:
-            continue
-        book.runs[run.family].append(dataclasses.replace(run, members=kept))
-        for resource, units in run.choice:
-            book.booked[resource].append((run.start, run.start + hands_on[run.family], units))
-    return book
+def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int,
+                   focus: set[str] | None = None) -> list[list[str]]:
+    """Groups to free together: around each bad group first, then sliding windows.
 
-
-def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int) -> list[list[str]]:
-    """Groups to free together: around each bad group first, then sliding windows."""
+    With ``focus`` (a re-plan: the orders events touched), only the focus and bad groups are
+    freed, each with its nearest competitors: the rest of the plan is meant to stay.
+    """
     first_start: dict[str, int] = defaultdict(lambda: 10**9)
     for task in problem.tasks:
         first_start[task.group] = min(first_start[task.group], task.earliest_start)
-    order = sorted((g.id for g in problem.groups if g.optional),
-                   key=lambda g: (first_start[g], g))
+    order = sorted((g.id for g in problem.groups), key=lambda g: (first_start[g], g))
     position = {g: i for i, g in enumerate(order)}
     groups = {g.id: g for g in problem.groups}
 
@@ -75,13 +49,14 @@ def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int) -> l
 
     out: list[list[str]] = []
     for gid in order:
-        if is_bad(gid):
+        if is_bad(gid) or (focus is not None and gid in focus):
             # Pair a late or missing order with each of its nearest competitors in turn.
             i = position[gid]
             near = sorted((j for j in range(len(order)) if j != i), key=lambda j: abs(j - i))
             out += [[gid, order[j]] for j in near[:PARTNERS]]
-    step = max(1, size // 2)
-    out += [order[i:i + size] for i in range(0, max(1, len(order) - size + 1), step)]
+    if focus is None:
+        step = max(1, size // 2)
+        out += [order[i:i + size] for i in range(0, max(1, len(order) - size + 1), step)]
     return out
 
 
@@ -92,6 +67,7 @@ def improve(
     time_limit: float,
     params: SolveParams,
     size: int = CHUNK,
+    focus: set[str] | None = None,
 ) -> CoreSolution:
     """Improve ``incumbent`` by fix-and-optimise moves within ``time_limit`` seconds (or the
     deterministic budget of ``params``); never returns a worse solution."""
@@ -108,7 +84,7 @@ def improve(
     while rounds < 3:
         rounds += 1
         improved = False
-        for chunk in neighbourhoods(problem, best, size):
+        for chunk in neighbourhoods(problem, best, size, focus):
             left = time_limit - (time.monotonic() - started)
             if budget is not None:
                 # Deterministic mode: only the deterministic budget stops the search.

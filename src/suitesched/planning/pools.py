@@ -55,19 +55,34 @@ class PoolUse:
     key: str
 
 
-def name_people(pools: list[Pool], uses: list[PoolUse]) -> dict[tuple[str, str], list[str]]:
-    """Give each use its named people: (key, pool) -> member ids, greedy in start order."""
+def name_people(pools: list[Pool], uses: list[PoolUse], *,
+                fixed: dict[str, tuple[str, ...]] | None = None,
+                preferred: dict[str, tuple[str, ...]] | None = None,
+                ) -> dict[tuple[str, str], list[str]]:
+    """Give each use its named people: (key, pool) -> member ids, greedy in start order.
+
+    In a re-plan, ``fixed`` names (use key -> people) are kept as they are: they belong to
+    work that started before ``now``, so they come first in start order and the sweep stays
+    exact. ``preferred`` names (work kept from the previous plan) are taken when free.
+    """
+    fixed = fixed or {}
+    preferred = preferred or {}
     members = {p.id: p.members for p in pools}
     busy_until: dict[str, int] = {}
     named: dict[tuple[str, str], list[str]] = {}
     for use in sorted(uses, key=lambda u: (u.start, u.end, u.key, u.pool)):
-        free = [m for m in members[use.pool] if busy_until.get(m, -(10**9)) <= use.start]
-        if len(free) < use.units:
-            raise RuntimeError(
-                f"pool {use.pool} over capacity at tick {use.start}: the solver broke the "
-                "head count (internal error)")
-        chosen = free[: use.units]
+        if use.key in fixed:
+            chosen = [m for m in fixed[use.key] if m in members[use.pool]]
+        else:
+            free = [m for m in members[use.pool] if busy_until.get(m, -(10**9)) <= use.start]
+            if len(free) < use.units:
+                raise RuntimeError(
+                    f"pool {use.pool} over capacity at tick {use.start}: the solver broke the "
+                    "head count (internal error)")
+            liked = set(preferred.get(use.key, ()))
+            free.sort(key=lambda m: m not in liked)
+            chosen = free[: use.units]
         for m in chosen:
-            busy_until[m] = use.end
+            busy_until[m] = max(busy_until.get(m, -(10**9)), use.end)
         named[(use.key, use.pool)] = chosen
     return named

@@ -41,6 +41,7 @@ def plan_core(
     progress: ProgressCallback | None = None,
     extra: dict[str, object] | None = None,
     hint: CoreSolution | None = None,
+    focus: set[str] | None = None,
 ) -> CoreSolution:
     """Plan the compiled site: the full CP-SAT model, then fix-and-optimise around it.
 
@@ -49,11 +50,17 @@ def plan_core(
     fallback if CP-SAT finds nothing better, so every site gets a plan; then fix-and-optimise
     re-solves two competing orders at a time against the rest (see
     :mod:`suitesched.planning.lns`). Deterministic limits are split the same way as wall time.
+
+    A re-plan passes its repaired plan as ``hint`` and the orders the events touched as
+    ``focus``: on a large site the full model is then skipped and fix-and-optimise frees only
+    the focus and late orders with their competitors - a re-plan is a repair, not a new plan.
     """
     started = time.monotonic()
     problem = compiled.problem
     n_orders = len(compiled.orders)
     share = 1.0 if n_orders < SMALL_SITE else FULL_MODEL_SHARE
+    if focus is not None and n_orders >= SMALL_SITE:
+        share = 0.0
     baseline = hint
     if baseline is None and n_orders >= SMALL_SITE:
         baseline = greedy_solution(compiled)
@@ -61,15 +68,19 @@ def plan_core(
     def left() -> float | None:
         return None if time_limit is None else max(1.0, time_limit - (time.monotonic() - started))
 
-    full_time = None if time_limit is None else max(1.0, (left() or 0) * share)
-    params = SolveParams(
-        time_limit=full_time, workers=workers, seed=seed,
-        max_deterministic_time=None if max_deterministic_time is None
-        else max_deterministic_time * share,
-        extra={"cp_model_probing_level": 0, **(extra or {})} if baseline is not None
-        else dict(extra or {}))
-    solution = solve_core(problem, params, progress=progress, hint=baseline,
-                          objective_scale=OBJECTIVE_SCALE)
+    if share > 0:
+        full_time = None if time_limit is None else max(1.0, (left() or 0) * share)
+        params = SolveParams(
+            time_limit=full_time, workers=workers, seed=seed,
+            max_deterministic_time=None if max_deterministic_time is None
+            else max_deterministic_time * share,
+            extra={"cp_model_probing_level": 0, **(extra or {})} if baseline is not None
+            else dict(extra or {}))
+        solution = solve_core(problem, params, progress=progress, hint=baseline,
+                              objective_scale=OBJECTIVE_SCALE)
+    else:
+        solution = CoreSolution(status="NOT_RUN", objective=None, bound=None,
+                                wall_seconds=0.0)
     bound = solution.bound
     incumbent = solution if solution.feasible else baseline
     if baseline is not None and solution.feasible and \
@@ -82,7 +93,7 @@ def plan_core(
             max_deterministic_time * (1 - share)
         incumbent = improve(problem, incumbent, time_limit=left() or 60.0,
                             params=SolveParams(workers=workers, seed=seed,
-                                               max_deterministic_time=budget))
+                                               max_deterministic_time=budget), focus=focus)
     if incumbent is not solution:
         value = objective_value(problem, incumbent)
         incumbent.objective = value / OBJECTIVE_SCALE

@@ -12,7 +12,15 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Collection
 
-from suitesched.core.problem import BatchFamily, CoreProblem, FixedRun, Group, Hold, Resource
+from suitesched.core.problem import (
+    BatchFamily,
+    BatchMember,
+    CoreProblem,
+    FixedRun,
+    Group,
+    Hold,
+    Resource,
+)
 from suitesched.core.solution import CoreSolution, RunResult
 
 
@@ -44,10 +52,7 @@ def subproblem(problem: CoreProblem, groups: list[Group], tasks: list, book: Boo
         members = tuple(m for m in family.members if m.group in group_ids)
         if not members:
             continue
-        open_runs = tuple(
-            FixedRun(run.id, run.start, run.members, closed=False)
-            for run in book.runs.get(family.id, [])
-            if len(run.members) < family.capacity and run.start >= floor)
+        open_runs = _runs_for(family, members, book, floor)
         spans = family.slot_spans
         if spans is not None:
             lo = min(es[m.after] for m in members if m.after) if any(
@@ -83,8 +88,11 @@ def record(problem: CoreProblem, sub: CoreProblem, solution: CoreSolution, book:
     fixed_ids = {(f.id, r.id) for f in sub.batches for r in f.fixed_runs}
     for run in solution.runs:
         runs = book.runs[run.family]
-        if (run.family, run.id) in fixed_ids:
-            existing = next(i for i, r in enumerate(runs) if r.id == run.id)
+        existing = next((i for i, r in enumerate(runs) if r.id == run.id), None)
+        if (run.family, run.id) in fixed_ids and existing is None:
+            runs.append(run)  # a kept run whose samples all belong to the re-solved orders
+            continue
+        if (run.family, run.id) in fixed_ids and existing is not None:
             old = runs[existing]
             runs[existing] = dataclasses.replace(
                 old, members=old.members + tuple(m for m in run.members if m not in old.members))
@@ -97,6 +105,28 @@ def record(problem: CoreProblem, sub: CoreProblem, solution: CoreSolution, book:
         hands_on = requirement.duration if requirement and requirement.duration else 0
         for resource, units in run.choice:
             book.booked[resource].append((run.start, run.start + hands_on, units))
+
+
+def _runs_for(family: BatchFamily, members: tuple[BatchMember, ...], book: Book,
+              floor: int) -> tuple[FixedRun, ...]:
+    """Runs the re-solved samples may use: booked runs with room (a closed, started run only
+    for its own samples), and kept runs holding these samples."""
+    held = {r.id: r for r in family.fixed_runs}
+    mine = {m.id for m in members}
+    out = []
+    booked_ids = set()
+    for run in book.runs.get(family.id, []):
+        booked_ids.add(run.id)
+        kept = held.get(run.id)
+        own = tuple(m for m in kept.members if m in mine) if kept else ()
+        closed = kept is not None and kept.closed
+        if own or (not closed and len(run.members) < family.capacity and run.start >= floor):
+            out.append(FixedRun(run.id, run.start, run.members + own, closed=closed))
+    for kept in family.fixed_runs:
+        own = tuple(m for m in kept.members if m in mine)
+        if kept.id not in booked_ids and own:
+            out.append(FixedRun(kept.id, kept.start, own, kept.choice, closed=kept.closed))
+    return tuple(out)
 
 
 def earliest_ends(tasks: list, lags: list) -> dict[str, int]:
@@ -118,3 +148,32 @@ def earliest_ends(tasks: list, lags: list) -> dict[str, int]:
 def _avoiding(hold: Hold, avoid: Collection[str]) -> Hold:
     kept = tuple(c for c in hold.candidates if c not in avoid)
     return dataclasses.replace(hold, candidates=kept) if kept else hold
+
+
+def book_from(problem: CoreProblem, solution: CoreSolution, keep: set[str]) -> Book:
+    """The capacity that the groups in ``keep`` take in ``solution``."""
+    book = Book()
+    group_of = {t.id: t.group for t in problem.tasks}
+    setup = {r.id: r.setup for r in problem.resources}
+    holds = {h.id: h for h in problem.holds}
+    for task_id, result in solution.tasks.items():
+        if group_of[task_id] in keep:
+            for requirement in result.choice:
+                for resource, units in requirement:
+                    book.booked[resource].append((result.start, result.end, units))
+    for hold_id, resource in solution.holds.items():
+        hold = holds[hold_id]
+        if hold.group in keep and hold.first in solution.tasks:
+            book.booked[resource].append((solution.tasks[hold.first].start,
+                                          solution.tasks[hold.last].end + setup[resource], 1))
+    member_group = {m.id: m.group for f in problem.batches for m in f.members}
+    hands_on = {f.id: (f.requirement.duration or 0) if f.requirement else 0
+                for f in problem.batches}
+    for run in solution.runs:
+        kept = tuple(m for m in run.members if member_group.get(m) in keep)
+        if not kept:
+            continue
+        book.runs[run.family].append(dataclasses.replace(run, members=kept))
+        for resource, units in run.choice:
+            book.booked[resource].append((run.start, run.start + hands_on[run.family], units))
+    return book
