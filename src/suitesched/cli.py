@@ -141,9 +141,11 @@ def _print_plan(plan: Plan, out: Path | None, as_json: bool) -> None:
     gap = ""
     if s.objective is not None and s.bound is not None and s.objective:
         gap = f", gap {max(0.0, (s.objective - s.bound) / abs(s.objective)):.1%}"
+    objective = f"{s.objective:,.1f}" if s.objective is not None else "-"
+    bound = f"{s.bound:,.1f}" if s.bound is not None else "not computed"
     console.print(Group(
-        Text(f"Solver {s.status} in {s.wall_seconds:.1f} s: objective {s.objective:,.1f}, "
-             f"bound {s.bound:,.1f}{gap}"),
+        Text(f"Solver {s.status} in {s.wall_seconds:.1f} s: objective {objective}, "
+             f"bound {bound}{gap}"),
         kpi_table(plan), orders_table(plan)))
     if out is not None:
         console.print(f"Plan written to [bold]{out}[/] (plan.json, operations.csv, "
@@ -278,6 +280,153 @@ def generate(
         console.print(f"Wrote [bold]{path}[/]: {len(scenario.orders)} orders, "
                       f"{len(scenario.suites)} suites, {len(scenario.operators)} operators, "
                       f"{len(scenario.equipment)} equipment units.")
+        return EXIT_DONE
+
+    _run(body)
+
+
+EventsArg = Annotated[Path, typer.Option("--events", help="Events file (YAML or JSON list, "
+                                         "SPEC §5).")]
+FreezeOpt = Annotated[str, typer.Option("--freeze", help="Work starting this soon after --now "
+                                        "keeps its times and resources when it still can.")]
+
+
+def _print_diff(diff: Any, old: Plan, new: Plan) -> None:
+    from suitesched.report.tables import diff_table, kpi_table
+
+    console.print(Group(diff_table(diff), kpi_table(new, before=old)))
+
+
+@app.command()
+def replan(
+    scenario: ScenarioArg,
+    plan: Annotated[Path, typer.Option("--plan", help="The current plan.json.")],
+    events: EventsArg,
+    now: NowOpt = None,
+    freeze: FreezeOpt = "24h",
+    out: OutOpt = Path("plan"),
+    time_limit: TimeLimitOpt = None,
+    workers: WorkersOpt = 2,
+    seed: SeedOpt = 0,
+    max_deterministic_time: DetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Re-plan after events: frozen work stays, the rest moves as little as it can."""
+
+    def body() -> int:
+        import suitesched as ss
+        from suitesched.planning.replan import replan_with_scenario
+        from suitesched.report.diff import diff_plans
+
+        loaded = ss.load_scenario(scenario)
+        old = ss.read_plan(plan)
+        new, _ = _with_progress(
+            not as_json and sys.stderr.isatty(),
+            lambda progress: replan_with_scenario(
+                loaded, old, events, now=now, freeze=freeze,
+                time_limit=_wall_limit(time_limit, max_deterministic_time), workers=workers,
+                seed=seed, max_deterministic_time=max_deterministic_time, progress=progress))
+        diff = diff_plans(old, new)
+        applied = [str(e) for e in _event_ids(events)]
+        ss.write_plan(new, out, extra_files={
+            "diff.json": json.dumps(diff.to_json_dict(events=applied), indent=2) + "\n"})
+        if as_json:
+            sys.stdout.write(json.dumps({"plan": str(out / "plan.json"),
+                                         "solver": new.solver.model_dump(), "kpis": new.kpis,
+                                         "diff": diff.to_json_dict(events=applied)["summary"]},
+                                        indent=2) + "\n")
+        else:
+            _print_plan(new, out, False)
+            _print_diff(diff, old, new)
+        return _exit_for(new)
+
+    _run(body)
+
+
+def _event_ids(path: Path) -> list[str]:
+    from suitesched.io.events_reader import load_events
+
+    data = load_events(path).data
+    return [item.get("id") for item in data if isinstance(item, dict)] \
+        if isinstance(data, list) else []
+
+
+@app.command()
+def nightly(
+    scenario: ScenarioArg,
+    db: Annotated[Path, typer.Option("--db", help="SQLite plan store (created on first use).")],
+    events: EventsArg,
+    now: NowOpt = None,
+    freeze: FreezeOpt = "24h",
+    out: OutOpt = Path("plan"),
+    time_limit: TimeLimitOpt = None,
+    workers: WorkersOpt = 2,
+    seed: SeedOpt = 0,
+    max_deterministic_time: DetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Apply new events to the latest stored plan, store the new version, write the outputs."""
+
+    def body() -> int:
+        import suitesched as ss
+        from suitesched.nightly import run_nightly
+
+        result = _with_progress(
+            not as_json and sys.stderr.isatty(),
+            lambda progress: run_nightly(
+                db, scenario, events, now=now, freeze=freeze,
+                time_limit=_wall_limit(time_limit, max_deterministic_time), workers=workers,
+                seed=seed, max_deterministic_time=max_deterministic_time, progress=progress))
+        extra = {}
+        if result.diff is not None:
+            extra["diff.json"] = json.dumps(result.diff.to_json_dict(events=result.applied),
+                                            indent=2) + "\n"
+        ss.write_plan(result.plan, out, extra_files=extra)
+        if as_json:
+            sys.stdout.write(json.dumps({
+                "version": result.version, "created_versions": result.created_versions,
+                "applied_events": result.applied, "pending_events": result.pending,
+                "kpis": result.plan.kpis, "solver": result.plan.solver.model_dump()},
+                indent=2) + "\n")
+        else:
+            if result.created_versions:
+                console.print(f"Stored version(s) {', '.join(map(str, result.created_versions))}"
+                              f" in [bold]{db}[/]; applied events: "
+                              f"{', '.join(result.applied) or 'none'}")
+            else:
+                console.print(f"Nothing new: version {result.version} stays current.")
+            if result.pending:
+                console.print(f"Dated after now, left for a later run: "
+                              f"{', '.join(result.pending)}")
+            _print_plan(result.plan, out, False)
+            if result.diff is not None and result.previous is not None:
+                _print_diff(result.diff, result.previous, result.plan)
+        return _exit_for(result.plan)
+
+    _run(body)
+
+
+@app.command()
+def history(
+    db: Annotated[Path, typer.Option("--db", help="SQLite plan store.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """List the plan versions of a store with their KPIs."""
+
+    def body() -> int:
+        from suitesched.report.tables import history_table
+        from suitesched.store import PlanStore
+
+        with PlanStore.open(db, create=False, readonly=True) as store:
+            versions = store.history()
+        if as_json:
+            sys.stdout.write(json.dumps([{
+                "version": v.version, "created": str(v.created), "now": str(v.now),
+                "parent": v.parent, "solver_status": v.solver_status,
+                "objective": v.objective, "events": v.events, "kpis": v.kpis}
+                for v in versions], indent=2) + "\n")
+        else:
+            console.print(history_table(versions))
         return EXIT_DONE
 
     _run(body)

@@ -24,7 +24,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, cast, overload
 
 from pydantic import BaseModel, ValidationError
 
@@ -53,13 +53,34 @@ MAX_EVENTS = 100_000
 _EXAMPLE = "- {id: ev-1, type: cancel_order, at: 2026-12-08T10:00, order: COI-0004}"
 
 
+@dataclass(frozen=True)
+class EventsFile:
+    """An events file read before its scenario is known (``ss.load_events(path)``, SPEC §7).
+
+    Naive times mean site time, so the events are validated when a re-plan binds them to its
+    scenario and plan (:meth:`bind`).
+    """
+
+    label: str
+    data: Any
+
+    def bind(self, scenario: Scenario, plan: Plan | None = None) -> tuple[Event, ...]:
+        return parse_events(self.data, scenario, self.label, plan=plan)
+
+
+@overload
+def load_events(path: str | Path) -> EventsFile: ...
+@overload
+def load_events(path: str | Path, scenario: Scenario, *,
+                plan: Plan | None = None) -> tuple[Event, ...]: ...
 def load_events(
-    path: str | Path, scenario: Scenario, *, plan: Plan | None = None
-) -> tuple[Event, ...]:
+    path: str | Path, scenario: Scenario | None = None, *, plan: Plan | None = None
+) -> tuple[Event, ...] | EventsFile:
     """Read, validate and cross-check an events file against ``scenario`` (and ``plan``).
 
     ``.json`` files are parsed as JSON (for JSON's own line/column messages), anything else as
-    YAML. Raise :class:`InputError` (``what="events"``) listing every problem found.
+    YAML. Raise :class:`InputError` (``what="events"``) listing every problem found. Without
+    a scenario the file is only read; the re-plan validates it (see :class:`EventsFile`).
     """
     path = Path(path)
     if not path.exists():
@@ -76,6 +97,8 @@ def load_events(
     if data is None:
         raise InputError([Problem(label, "", "the file is empty; write [] for no events, or a "
                                   f"list such as: {_EXAMPLE}")], what="events")
+    if scenario is None:
+        return EventsFile(label, data)
     return parse_events(data, scenario, label, plan=plan)
 
 

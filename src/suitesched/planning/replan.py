@@ -27,6 +27,7 @@ from typing import Any
 from suitesched.check import check_plan
 from suitesched.core.solution import CoreSolution, RunResult, TaskResult
 from suitesched.errors import InputError, NoPlanError, Problem
+from suitesched.io.events_reader import EventsFile, event_problems, load_events
 from suitesched.model.plan import Operation, OrderOutcome, Plan, QcRun, Retest
 from suitesched.model.scenario import Scenario
 from suitesched.model.values import parse_duration, to_site_datetime
@@ -39,6 +40,9 @@ from suitesched.planning.pools import Pool, make_pools
 from suitesched.planning.solve import plan_core
 from suitesched.solver.run import ProgressCallback
 from suitesched.timeline import Timeline
+
+Events = Sequence[Any] | str | Path | EventsFile
+"""Events as a path, an unbound file (``load_events(path)``) or validated event models."""
 
 DEFAULT_FREEZE = 24 * 60
 """Minutes after ``now`` in which kept work keeps its times and resources (``--freeze``)."""
@@ -59,45 +63,31 @@ def _freeze_minutes(freeze: int | str | timedelta | None) -> int:
     return parse_duration(freeze) if isinstance(freeze, str) else int(freeze)
 
 
-def _events_of(events: Sequence[Any] | str | Path, scenario: Scenario, plan: Plan) -> list[Any]:
-    from suitesched.io.events_reader import event_problems, load_events
-
+def _events_of(events: Sequence[Any] | str | Path | EventsFile, scenario: Scenario,
+               plan: Plan) -> list[Any]:
     if isinstance(events, (str, Path)):
         return list(load_events(events, scenario, plan=plan))
+    if isinstance(events, EventsFile):
+        return list(events.bind(scenario, plan))
     problems = event_problems(list(events), scenario, plan)
     if problems:
         raise InputError(problems, what="events")
     return list(events)
 
 
-def replan(
-    scenario: Scenario,
-    plan: Plan,
-    events: Sequence[Any] | str | Path = (),
-    *,
-    now: datetime | str | None = None,
-    freeze: int | str | timedelta | None = None,
-    time_limit: float | None = 30.0,
-    workers: int = 2,
-    seed: int = 0,
-    max_deterministic_time: float | None = None,
-    progress: ProgressCallback | None = None,
-    **cp_sat_parameters: object,
-) -> Plan:
-    """The new plan after ``events`` (a path or loaded events), made at ``now``.
+def replan(scenario: Scenario, plan: Plan, events: Events = (), **options: Any) -> Plan:
+    """The new plan after ``events`` (a path, :func:`load_events` result or event models).
 
-    The updated scenario (with the events applied) is :func:`updated_scenario`; check the new
-    plan against it. Raises :class:`InputError` for events that do not fit the scenario or
-    plan, :class:`NoPlanError` when frozen work collides with an event or no plan is found.
+    Takes the options of :func:`replan_with_scenario` (``now``, ``freeze``, ``time_limit``,
+    ``workers``, ``seed``, ``max_deterministic_time``, ``progress``). Check the new plan against
+    :func:`updated_scenario`, which has the events applied. Raises :class:`InputError` for
+    events that do not fit the scenario or plan, :class:`NoPlanError` when frozen work collides
+    with an event or no plan is found.
     """
-    return replan_with_scenario(
-        scenario, plan, events, now=now, freeze=freeze, time_limit=time_limit,
-        workers=workers, seed=seed, max_deterministic_time=max_deterministic_time,
-        progress=progress, **cp_sat_parameters)[0]
+    return replan_with_scenario(scenario, plan, events, **options)[0]
 
 
-def updated_scenario(scenario: Scenario, plan: Plan,
-                     events: Sequence[Any] | str | Path) -> Scenario:
+def updated_scenario(scenario: Scenario, plan: Plan, events: Events) -> Scenario:
     """The scenario with ``events`` applied: new orders, cancellations, down times, absences."""
     return apply_events(scenario, _events_of(events, scenario, plan), plan)[0]
 
@@ -105,7 +95,7 @@ def updated_scenario(scenario: Scenario, plan: Plan,
 def replan_with_scenario(
     scenario: Scenario,
     plan: Plan,
-    events: Sequence[Any] | str | Path = (),
+    events: Events = (),
     *,
     now: datetime | str | None = None,
     freeze: int | str | timedelta | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 from rich.table import Table
 
@@ -96,4 +97,41 @@ def orders_table(plan: Plan) -> Table:
             f"{o.release:%a %d %b %H:%M}" if o.release else "-",
             f"{o.due:%a %d %b %H:%M}" if o.due else "-",
             f"{late:.1f}" if late else "", o.reason or "")
+    return table
+
+
+def diff_table(diff: Any) -> Table:
+    """What a re-plan changed, at a glance (the full list is in diff.json)."""
+    table = Table(title="Changes against the previous plan", title_justify="left")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    table.add_column("detail")
+    shifts = [abs(m.shift_hours) for m in diff.moved]
+    table.add_row("operations unchanged", f"{diff.unchanged}/{diff.compared}",
+                  f"{diff.kept_share:.0%} kept start and resources")
+    table.add_row("operations moved", str(len(diff.moved)),
+                  f"max {max(shifts, default=0):.1f} h, mean "
+                  f"{(sum(shifts) / len(shifts)) if shifts else 0:.1f} h")
+    table.add_row("resources changed", str(len(diff.resources_changed)), "")
+    table.add_row("operations added / removed", f"{len(diff.added)} / {len(diff.removed)}", "")
+    table.add_row("orders newly late", str(len(diff.newly_late)),
+                  ", ".join(diff.newly_late[:8]))
+    table.add_row("orders newly unscheduled", str(len(diff.newly_unscheduled)),
+                  ", ".join(diff.newly_unscheduled[:8]))
+    return table
+
+
+def history_table(versions: Iterable[Any]) -> Table:
+    """Plan versions of a store, newest last."""
+    table = Table(title="Plan versions", title_justify="left")
+    for col in ("version", "created", "now", "events", "status", "served", "late",
+                "missed"):
+        table.add_column(col, justify="right" if col not in ("created", "now", "status")
+                         else "left")
+    for v in versions:
+        k = v.kpis or {}
+        table.add_row(str(v.version), f"{v.created:%d %b %H:%M}", f"{v.now:%d %b %H:%M}",
+                      str(v.events),
+                      v.solver_status or "-", str(k.get("scheduled", "-")),
+                      str(k.get("late", "-")), str(k.get("unscheduled", "-")))
     return table
