@@ -178,14 +178,13 @@ def test_resource_down_moves_work_off_the_suite() -> None:
 
 def test_resource_down_on_equipment() -> None:
     sc, plan = base()
-    start, end = local("2026-12-09T00:00"), local("2026-12-09T12:00")
-    assert any(o.equipment == "INC1" and overlaps(o, start, end) and o.start >= start
-               for o in plan.operations)
+    start, end = local("2026-12-09T10:00"), local("2026-12-09T12:00")
+    assert any(o.equipment == "INC1" and overlaps(o, start, end) for o in plan.operations)
     new, _ = replanned(sc, plan, {
         "type": "resource_down", "at": "2026-12-08T12:00", "resource": "INC1",
         "start": "2026-12-09T10:00", "end": "2026-12-09T12:00"}, now="2026-12-08T12:00")
-    assert not any(o.equipment == "INC1" and overlaps(o, local("2026-12-09T10:00"), end)
-                   for o in new.operations)
+    assert not any(o.equipment == "INC1" and overlaps(o, start, end) for o in new.operations)
+    assert all(o.status == "scheduled" for o in new.orders)
 
 
 def test_operator_absent_is_not_assigned_during_the_absence() -> None:
@@ -246,6 +245,18 @@ def test_cancel_order_removes_even_started_work() -> None:
     assert_frozen_identical(plan, new, now, frozenset({"O3"}))
 
 
+@pytest.mark.xfail(strict=True, reason="two pending retests of one order and assay are "
+                   "batched into one run (order listed twice); the plan breaks rule 4.1.7")
+def test_two_retests_of_one_assay_get_two_runs() -> None:
+    sc, plan = base()
+    retest = {"type": "qc_retest", "order": "O2", "assay": "sterility"}
+    new, _ = replanned(sc, plan, {**retest, "at": "2026-12-10T09:00"},
+                       {**retest, "at": "2026-12-10T10:00"}, now="2026-12-10T10:00")
+    runs = [r for r in new.qc_runs if "O2" in r.order_ids]
+    assert len(runs) == 3
+    assert all(r.order_ids.count("O2") == 1 for r in runs)
+
+
 # A process whose second step waits at least 4 h after the first: a late first step then
 # moves the second one, which has not started yet at ``now``.
 LAG_SITE = site(processes=[{"id": "p", "steps": [
@@ -274,6 +285,24 @@ def test_step_actual_freezes_the_actual_times_and_moves_the_next_step() -> None:
     assert a2.frozen and (a2.suite, a2.operators) == (a.suite, a.operators)
     assert b2.start >= actual[1] + timedelta(hours=4) > b.start
     assert not b2.frozen
+
+
+@pytest.mark.xfail(strict=True, reason="a specimen_delay for an order whose work has started "
+                   "silently drops that frozen work (SPEC §5: only a failure releases it)")
+def test_specimen_delay_does_not_drop_started_work() -> None:
+    sc, plan = base()
+    now = local("2026-12-08T12:00")
+    started = [o for o in ops_of(plan, "O2") if o.start < now]  # selection, expansion
+    assert started
+    evs = events(sc, plan, {"type": "specimen_delay", "at": "2026-12-08T12:00",
+                            "order": "O2", "arrival": "2026-12-09T07:00"})
+    try:
+        new = replan(sc, plan, evs, now="2026-12-08T12:00", **LIMITS)
+    except (InputError, NoPlanError):
+        return  # refusing the contradiction is fine; forgetting started work is not
+    for before in started:
+        after = find(new, "O2", before.step)
+        assert after is not None and after.frozen and same_placement(before, after)
 
 
 # ---------------------------------------------------------------------------- 2. frozen work
