@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -90,3 +91,43 @@ def test_library_api_never_prints(capsys) -> None:
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
     assert seen, "the progress callback was called"
+
+
+def _solved_spec_plan(tmp_path: Path) -> Path:
+    out = tmp_path / "v1"
+    result = runner.invoke(app, ["solve", str(read("spec_site.yaml")), "--out", str(out), *FAST])
+    assert result.exit_code == 0, result.output
+    return out / "plan.json"
+
+
+def test_replan_writes_plan_and_diff(tmp_path: Path) -> None:
+    old = _solved_spec_plan(tmp_path)
+    out = tmp_path / "v2"
+    result = runner.invoke(app, ["replan", str(read("spec_site.yaml")), "--plan", str(old),
+                                 "--events", str(read("replan/spec_events.yaml")), "--now",
+                                 "2026-12-09T12:00", "--out", str(out), *FAST])
+    assert result.exit_code in (0, 3), result.output
+    diff = json.loads((out / "diff.json").read_text())
+    assert diff["events"] == ["n-1", "n-2", "n-3"]
+    assert "COI-0031/qa_review" in diff["added"]
+    assert diff["summary"]["operations_compared"] > 0
+    assert "Changes against the previous plan" in result.output
+
+
+def test_outage_over_running_work_exits_4_naming_the_records(tmp_path: Path) -> None:
+    old_path = _solved_spec_plan(tmp_path)
+    old = ss.read_plan(old_path)
+    running = min((op for op in old.operations if op.suite), key=lambda op: op.start)
+    now = running.start + (running.end - running.start) / 2
+    events = tmp_path / "down.yaml"
+    events.write_text(
+        f"- {{id: d-1, type: resource_down, at: '{running.start.isoformat()}', "
+        f"resource: {running.suite}, start: '{now.isoformat()}', "
+        f"end: '{(now + timedelta(hours=4)).isoformat()}'}}\n")
+    out = tmp_path / "v2"
+    result = runner.invoke(app, ["replan", str(read("spec_site.yaml")), "--plan", str(old_path),
+                                 "--events", str(events), "--now", now.isoformat(),
+                                 "--out", str(out), *FAST])
+    assert result.exit_code == 4, result.output
+    assert f"{running.order_id}/{running.step}" in result.output
+    assert not out.exists()
