@@ -245,8 +245,6 @@ def test_cancel_order_removes_even_started_work() -> None:
     assert_frozen_identical(plan, new, now, frozenset({"O3"}))
 
 
-@pytest.mark.xfail(strict=True, reason="two pending retests of one order and assay are "
-                   "batched into one run (order listed twice); the plan breaks rule 4.1.7")
 def test_two_retests_of_one_assay_get_two_runs() -> None:
     sc, plan = base()
     retest = {"type": "qc_retest", "order": "O2", "assay": "sterility"}
@@ -287,8 +285,6 @@ def test_step_actual_freezes_the_actual_times_and_moves_the_next_step() -> None:
     assert not b2.frozen
 
 
-@pytest.mark.xfail(strict=True, reason="a specimen_delay for an order whose work has started "
-                   "silently drops that frozen work (SPEC §5: only a failure releases it)")
 def test_specimen_delay_does_not_drop_started_work() -> None:
     sc, plan = base()
     now = local("2026-12-08T12:00")

@@ -19,8 +19,12 @@ from suitesched.planning.compile import Compiled
 from suitesched.planning.subproblem import Book, book_from, record, subproblem
 from suitesched.solver.run import SolveParams, solve_core
 
+SMALL_MODEL = {"cp_model_probing_level": 0, "max_presolve_iterations": 1}
+"""CP-SAT settings for the many tiny models of insertion and fix-and-optimise: their wall time
+is mostly presolve, and one presolve pass halves it (100 generated orders: greedy 17 s -> 8 s,
+as many orders placed)."""
 _ONE_ORDER = SolveParams(time_limit=None, workers=1, seed=0, max_deterministic_time=2.0,
-                         extra={"cp_model_probing_level": 0})
+                         extra=SMALL_MODEL)
 WINDOW_DAYS = 35
 """Each insertion first looks this far after the order's arrival (a small model), then, if the
 order does not fit, over the whole timeline."""

@@ -15,6 +15,7 @@ from collections import defaultdict
 from suitesched.core.evaluate import objective_value
 from suitesched.core.problem import CoreProblem
 from suitesched.core.solution import CoreSolution
+from suitesched.planning.greedy import SMALL_MODEL
 from suitesched.planning.subproblem import Book, book_from, record, subproblem
 from suitesched.solver.run import SolveParams, solve_core
 
@@ -97,7 +98,7 @@ def improve(
                              [t for g in chunk for t in tasks_of[g]], book, problem.horizon)
             sub_params = SolveParams(
                 time_limit=min(left, 10.0) if budget is None else None, workers=1,
-                seed=params.seed, extra={"cp_model_probing_level": 0},
+                seed=params.seed, extra=SMALL_MODEL,
                 max_deterministic_time=min(MOVE_BUDGET, budget - spent)
                 if budget is not None else MOVE_BUDGET)
             solution = solve_core(sub, sub_params, hint=best)

@@ -110,6 +110,7 @@ def replan_with_scenario(
     moment = resolve_replan_now(scenario, now)
     loaded = _events_of(events, scenario, plan)
     _check_event_times(loaded, moment)
+    _check_started_delays(loaded, plan)
     new_scenario, effects = apply_events(scenario, loaded, plan)
     timeline = Timeline.of(new_scenario)
     if moment >= timeline.moment(timeline.horizon_end):
@@ -133,6 +134,24 @@ def replan_with_scenario(
     new_plan = build_plan(compiled, solution, now=moment, created=created, workers=workers,
                           seed=seed, retests=tuple(retests))
     return new_plan, new_scenario
+
+
+def _check_started_delays(events: list[Any], plan: Plan) -> None:
+    """A specimen cannot arrive late for an order whose processing had already begun."""
+    problems = []
+    for e in events:
+        if e.type != "specimen_delay":
+            continue
+        started = sorted((op for op in plan.operations
+                          if op.order_id == e.order and op.start < e.at), key=lambda o: o.start)
+        if started:
+            problems.append(Problem(
+                "events", f"event {e.id} · order",
+                f"order {e.order} started {started[0].step} at "
+                f"{started[0].start.isoformat()}, before this delay was known; report a "
+                "run_failure (restart or cancel) or step_actual times instead"))
+    if problems:
+        raise InputError(problems, what="events")
 
 
 def _unserved(plan: Plan, scenario: Scenario) -> set[str]:

@@ -325,6 +325,15 @@ class CoreModel:
                     m.add(self.tasks[member.before].start >= run.start + family.duration
                           ).only_enforce_if(lit)
             bv.assign[member.id] = options
+        # One sample of an order per run: a retest (or a second sample of the same assay)
+        # is another run, as the chain of identity and SPEC §4.1.7 read.
+        by_group: dict[tuple[int, str], list[cp_model.IntVar]] = defaultdict(list)
+        for member in family.members:
+            for r, lit in bv.assign[member.id].items():
+                by_group[(r, member.group)].append(lit)
+        for lits in by_group.values():
+            if len(lits) > 1:
+                m.add(sum(lits) <= 1)
         member_ids = {mem.id for mem in family.members}
         previous: RunVars | None = None
         for r, run in enumerate(bv.runs):
