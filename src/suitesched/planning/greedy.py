@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections import defaultdict
+from collections.abc import Collection
 
 from suitesched.core.solution import CoreSolution
 from suitesched.planning.compile import Compiled
@@ -40,11 +41,13 @@ def dispatch_order(compiled: Compiled) -> list[str]:
 
 
 def greedy_solution(compiled: Compiled, params: SolveParams = _ONE_ORDER, *,
-                    start: CoreSolution | None = None) -> CoreSolution:
+                    start: CoreSolution | None = None,
+                    one_try: Collection[str] = ()) -> CoreSolution:
     """Insert the orders one by one; an order that fits nowhere stays unscheduled.
 
     With ``start`` (a re-plan's kept orders), its present orders stay exactly as they are and
-    only the others are inserted around them.
+    only the others are inserted around them. Orders in ``one_try`` (a re-plan's orders that
+    did not fit before either) get one attempt over the whole timeline instead of three.
     """
     started = time.monotonic()
     problem = compiled.problem
@@ -75,6 +78,8 @@ def greedy_solution(compiled: Compiled, params: SolveParams = _ONE_ORDER, *,
         attempts = [(WINDOW_DAYS, reserved), (None, reserved), (None, set())]
         if group_id in required or not reserved:
             attempts = [(WINDOW_DAYS, set()), (None, set())]
+        if group_id in one_try:
+            attempts = [(None, set())]
         for window, avoid in attempts:
             limit = problem.horizon if window is None else min(
                 problem.horizon, earliest + window * ticks_per_day)

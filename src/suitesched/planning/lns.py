@@ -31,8 +31,8 @@ def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int,
                    focus: set[str] | None = None) -> list[list[str]]:
     """Groups to free together: around each bad group first, then sliding windows.
 
-    With ``focus`` (a re-plan: the orders events touched), only the focus and bad groups are
-    freed, each with its nearest competitors: the rest of the plan is meant to stay.
+    With ``focus`` (a re-plan: the orders events touched), only the focus groups are freed,
+    each with its nearest competitors: the rest of the plan is meant to stay.
     """
     first_start: dict[str, int] = defaultdict(lambda: 10**9)
     for task in problem.tasks:
@@ -50,7 +50,7 @@ def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int,
 
     out: list[list[str]] = []
     for gid in order:
-        if is_bad(gid) or (focus is not None and gid in focus):
+        if (gid in focus) if focus is not None else is_bad(gid):
             # Pair a late or missing order with each of its nearest competitors in turn.
             i = position[gid]
             near = sorted((j for j in range(len(order)) if j != i), key=lambda j: abs(j - i))

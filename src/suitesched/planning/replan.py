@@ -121,11 +121,11 @@ def replan_with_scenario(
     reader = _PlanReader(new_scenario, timeline, pools, moment, _freeze_minutes(freeze))
     anchors, kept = reader.anchors(plan, effects, retests)
     compiled = compile_scenario(new_scenario, moment, anchors=anchors, pools=pools)
-    warm = _warm_start(compiled, kept)
+    warm = _warm_start(compiled, kept, _unserved(plan, new_scenario) - effects.touched)
     solution = plan_core(compiled, time_limit=time_limit, workers=workers, seed=seed,
                          max_deterministic_time=max_deterministic_time, progress=progress,
                          extra=dict(cp_sat_parameters), hint=warm,
-                         focus=effects.touched | _unserved(plan, new_scenario))
+                         focus=effects.touched)
     if not solution.feasible:
         raise NoPlanError(
             f"no plan found (solver status {solution.status} after "
@@ -155,7 +155,7 @@ def _check_started_delays(events: list[Any], plan: Plan) -> None:
 
 
 def _unserved(plan: Plan, scenario: Scenario) -> set[str]:
-    """Orders the previous plan did not serve (or did not know): worth another try."""
+    """Orders the previous plan did not serve (or did not know): worth one more try."""
     served = {o.order_id for o in plan.orders if o.status == "scheduled"}
     return {o.order_id for o in scenario.orders if o.status != "cancelled"} - served
 
@@ -382,7 +382,7 @@ class _PlanReader:
         return set()
 
 
-def _warm_start(compiled: Compiled, kept: set[str]) -> CoreSolution:
+def _warm_start(compiled: Compiled, kept: set[str], one_try: set[str]) -> CoreSolution:
     """The kept orders as they were, every other order inserted greedily around them."""
     problem = compiled.problem
     anchors = compiled.anchors
@@ -404,7 +404,7 @@ def _warm_start(compiled: Compiled, kept: set[str]) -> CoreSolution:
     for group in problem.groups:
         solution.present[group.id] = group.id in kept
     solution.runs = _kept_runs(compiled, kept)
-    return greedy_solution(compiled, start=solution)
+    return greedy_solution(compiled, start=solution, one_try=one_try)
 
 
 def _kept_runs(compiled: Compiled, kept: set[str]) -> list[RunResult]:
