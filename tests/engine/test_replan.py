@@ -445,3 +445,20 @@ def test_replan_is_deterministic() -> None:
     runs = [replan(sc, plan, events(sc, plan, *items), now="2026-12-08T12:00", **LIMITS)
             for _ in range(2)]
     assert _normalised(runs[0]) == _normalised(runs[1])
+
+
+def test_operations_across_a_daylight_saving_change_keep_their_length() -> None:
+    # A 3-day incubation from Friday to Monday spans the change to summer time (28 March
+    # 2027): 72 elapsed hours are 73 wall-clock hours; the kept operation keeps 72.
+    dst_site = site(horizon={"start": "2027-03-26T00:00", "days": 10}, processes=[{
+        "id": "p", "steps": [
+            {"id": "a", "duration": "1h", "suite": True, "operators": 1, "skill": "aseptic"},
+            {"id": "b", "duration": "3d", "equipment": "incubator"}]}])
+    sc = scenario(dst_site, [order("O1", arrival="2027-03-26T07:00", due="2027-04-02")])
+    plan = solve(sc, **LIMITS)
+    assert op(plan, "O1", "b").start.date().isoformat() == "2027-03-26"
+    new, updated = replanned(sc, plan, {"type": "new_order", "at": "2027-03-26T06:00", "order": {
+        "order_id": "O2", "process": "p", "arrival": "2027-03-29T07:00", "due": "2027-04-05"}},
+        now="2027-03-26T06:00", freeze=0)
+    assert check_plan(updated, new, previous=plan) == []
+    assert op(new, "O1", "b") == op(plan, "O1", "b")

@@ -195,8 +195,10 @@ class _PlanReader:
             if name in self.pool_of:
                 units[self.pool_of[name]] += 1
         first = tl.tick_floor(start) if frozen else tl.tick_ceil(start)
-        last = tl.tick_ceil(end) if frozen else first + tl.ticks_ceil(
-            round((end - start).total_seconds() / 60))
+        # Elapsed minutes in UTC: two datetimes sharing one ZoneInfo subtract as wall clock,
+        # which is an hour off across a daylight-saving change.
+        elapsed = (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds() / 60
+        last = tl.tick_ceil(end) if frozen else first + tl.ticks_ceil(round(elapsed))
         return Placement(first, max(first + 1, last), getattr(op, "suite", None),
                          getattr(op, "equipment", None), tuple(sorted(units.items())),
                          tuple(names), start, end)
