@@ -112,8 +112,8 @@ def _kept(plan: Any, new_plan: Any, touched: str) -> tuple[int, int, int, int]:
     return kept, total, kept_free, free
 
 
-def _peak_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0)
+def _peak_mb() -> int:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def one_size(orders: int, limit: float, workers: int, seed: int, out: Path,

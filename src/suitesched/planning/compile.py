@@ -327,6 +327,13 @@ class _Builder:
             else:
                 sessions.append([step])
             previous = step
+        if process.same_suite:
+            # Kept work pins the one suite the whole order uses.
+            pinned = [placed.suite for session in sessions
+                      if (placed := self.anchors.fixed.get(ids[session[0].id])) is not None
+                      and placed.suite]
+            if pinned:
+                candidates = (pinned[0],)
         for k, session in enumerate(sessions):
             hold_id = f"{order.order_id}/hold{k}"
             first = ids[session[0].id]

@@ -111,6 +111,7 @@ def replan_with_scenario(
     loaded = _events_of(events, scenario, plan)
     _check_event_times(loaded, moment)
     _check_started_delays(loaded, plan)
+    _check_retests(loaded, plan)
     new_scenario, effects = apply_events(scenario, loaded, plan)
     timeline = Timeline.of(new_scenario)
     if moment >= timeline.moment(timeline.horizon_end):
@@ -150,6 +151,24 @@ def _check_started_delays(events: list[Any], plan: Plan) -> None:
                 f"order {e.order} started {started[0].step} at "
                 f"{started[0].start.isoformat()}, before this delay was known; report a "
                 "run_failure (restart or cancel) or step_actual times instead"))
+    if problems:
+        raise InputError(problems, what="events")
+
+
+def _check_retests(events: list[Any], plan: Plan) -> None:
+    """A retest repeats a test that has run: the order must have had a run of that assay
+    starting before the retest was asked for."""
+    problems = []
+    for e in events:
+        if e.type != "qc_retest":
+            continue
+        tested = any(run.assay == e.assay and e.order in run.order_ids and run.start <= e.at
+                     for run in plan.qc_runs)
+        if not tested:
+            problems.append(Problem(
+                "events", f"event {e.id} · order",
+                f"order {e.order} has no {e.assay} run before {e.at.isoformat()}: a retest "
+                "repeats a test that has run; wait until it has, or cancel and re-plan"))
     if problems:
         raise InputError(problems, what="events")
 
@@ -341,7 +360,7 @@ class _PlanReader:
         repaired by planning, so it is reported with the records that collide."""
         partial = self._partial_plan(plan, frozen_ops, frozen_runs,
                                      {op.order_id for op in frozen_ops}, [])
-        hard = ("4.1.3", "4.1.4", "4.1.5", "4.1.6")
+        hard = ("4.1.2", "4.1.3", "4.1.4", "4.1.5", "4.1.6")
         problems = [Problem("frozen work", ", ".join(v.records), v.message)
                     for v in check_plan(self.s, partial) if v.rule.startswith(hard)]
         released = {op.order_id: op for op in frozen_ops if op.step == QA_STEP}

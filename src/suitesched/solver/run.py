@@ -84,6 +84,11 @@ def configure(solver: cp_model.CpSolver, params: SolveParams) -> None:
     p.log_search_progress = params.log_search
     for key, value in params.extra.items():
         setattr(p, key, value)
+    if p.interleave_search and p.cp_model_probing_level == 0:
+        # OR-Tools 9.15 aborts the process ("Check failed: heuristics.fixed_search != nullptr")
+        # on some interleaved searches without probing (found by fuzzing re-plans); one level
+        # of probing avoids it at little cost.
+        p.cp_model_probing_level = 1
 
 
 def solve_core(
