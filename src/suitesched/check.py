@@ -16,7 +16,9 @@ Interpretations (the team's decisions):
   and the "not before now" checks (and from a step's ``start_windows``), but count for every
   resource conflict and every lag. With ``previous``, each frozen operation must appear there
   (same order and step) with identical start, end, suite, equipment and operators (compared
-  as a set); each frozen run likewise by ``run_id``. A frozen operation whose times came from
+  as a set); each frozen run likewise by ``run_id``, except that it may lose the samples of
+  orders left with no frozen operation (an event released their started work: a failed run,
+  a cancellation). A frozen operation whose times came from
   a ``step_actual`` event therefore differs from ``previous`` and is reported: the checker
   cannot see events.
 * Working time of a person: the union of the occurrences of their shift patterns (wall clock,
@@ -939,6 +941,9 @@ def _frozen_unchanged(ctx: _Context, previous: Plan) -> Iterator[Violation]:
             yield Violation(RULE_FROZEN, f"frozen operation {label} changed its "
                             f"{', '.join(changed)} against the previous plan", (label,))
     old_runs = {run.run_id: run for run in before.qc_runs}
+    # An order whose started work an event released (a failed run restarted or cancelled, a
+    # cancellation) keeps no frozen operation; its sample leaves the frozen runs it was in.
+    holding = {op.order_id for op in ctx.plan.operations if op.frozen}
     for run in ctx.plan.qc_runs:
         if not run.frozen:
             continue
@@ -952,7 +957,9 @@ def _frozen_unchanged(ctx: _Context, previous: Plan) -> Iterator[Violation]:
             ("assay", run.assay, old_run.assay), ("start", run.start, old_run.start),
             ("end", run.end, old_run.end),
             ("analysts", sorted(run.analysts), sorted(old_run.analysts)),
-            ("order_ids", sorted(run.order_ids), sorted(old_run.order_ids))) if a != b]
+            ("order_ids", sorted(run.order_ids),
+             sorted(o for o in old_run.order_ids if o in holding or o in run.order_ids)))
+            if a != b]
         if changed:
             yield Violation(RULE_FROZEN, f"frozen {label} changed its {', '.join(changed)} "
                             "against the previous plan", (label,))

@@ -13,6 +13,7 @@ expansion (incubator, 1 d) -> harvest (suite, 2 h) -> sterility run (1 d) -> qa_
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -462,3 +463,20 @@ def test_operations_across_a_daylight_saving_change_keep_their_length() -> None:
         now="2027-03-26T06:00", freeze=0)
     assert check_plan(updated, new, previous=plan) == []
     assert op(new, "O1", "b") == op(plan, "O1", "b")
+
+
+def test_a_cancelled_order_leaves_the_frozen_run_it_was_in() -> None:
+    # Found by fuzzing the demo. Sterility runs start on Thursdays only, so the four samples
+    # share one run; O2 is cancelled while it runs: the run goes on without its sample.
+    weekly = copy.deepcopy(SITE)
+    weekly["assays"][0] |= {"start_windows": [{"days": ["thu"], "from": "09:00", "to": "09:00"}],
+                            "sample_max_age": "5d"}
+    sc = scenario(weekly, FOUR)
+    plan = solve(sc, **LIMITS)
+    run = next(r for r in plan.qc_runs if "O2" in r.order_ids)
+    assert len(run.order_ids) > 1
+    now = run.start + timedelta(minutes=30)
+    new, _ = replanned(sc, plan, {"type": "cancel_order", "at": now.isoformat(),
+                                        "order": "O2"}, now=now.isoformat())
+    kept = next(r for r in new.qc_runs if r.run_id == run.run_id)
+    assert kept.frozen and set(kept.order_ids) == set(run.order_ids) - {"O2"}

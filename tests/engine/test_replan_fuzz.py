@@ -108,3 +108,4 @@ def test_random_event_streams_replan_to_valid_plans(seed: int) -> None:
     assert violations == [], "\n".join(map(str, violations))
     for op in new.operations:
         assert op.frozen == (op.start < now) or f"{op.order_id}/{op.step}" in actuals
+
