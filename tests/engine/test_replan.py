@@ -480,3 +480,20 @@ def test_a_cancelled_order_leaves_the_frozen_run_it_was_in() -> None:
                                         "order": "O2"}, now=now.isoformat())
     kept = next(r for r in new.qc_runs if r.run_id == run.run_id)
     assert kept.frozen and set(kept.order_ids) == set(run.order_ids) - {"O2"}
+
+
+def test_a_kept_placement_across_the_daylight_saving_change_keeps_its_elapsed_length() -> None:
+    # Found by benchmarks/replan.py: the in-memory plan's ZoneInfo datetimes subtract as wall
+    # clock, so a kept 3-day operation over the change grew by an hour on large sites (where
+    # kept orders go straight from the warm start into the plan).
+    from suitesched.planning.pools import make_pools
+    from suitesched.planning.replan import _PlanReader
+    from suitesched.timeline import Timeline
+
+    sc = scenario(site(horizon={"start": "2027-03-26T00:00", "days": 10}), [order("O1")])
+    timeline = Timeline.of(sc)
+    reader = _PlanReader(sc, timeline, make_pools(sc), local("2027-03-26T06:00"), 0)
+    start, end = local("2027-03-26T08:00"), local("2027-03-29T08:00")  # 71 h elapsed
+    kept = Operation(order_id="O1", step="process", start=start, end=end)
+    placed = reader.placement(kept, start, end, frozen=False)
+    assert (placed.end - placed.start) * timeline.step == 71 * 60
