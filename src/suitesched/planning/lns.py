@@ -82,7 +82,10 @@ def improve(
         tasks_of[task.group].append(task)
     groups = {g.id: g for g in problem.groups}
     rounds = 0
-    while rounds < 3:
+    # A re-plan's repair frees each touched order once with its competitors; a new plan
+    # sweeps again while the sweep improves.
+    max_rounds = 1 if focus is not None else 3
+    while rounds < max_rounds:
         rounds += 1
         improved = False
         for chunk in neighbourhoods(problem, best, size, focus):
