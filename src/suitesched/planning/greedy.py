@@ -47,7 +47,7 @@ def greedy_solution(compiled: Compiled, params: SolveParams = _ONE_ORDER, *,
 
     With ``start`` (a re-plan's kept orders), its present orders stay exactly as they are and
     only the others are inserted around them. Orders in ``one_try`` (a re-plan's orders that
-    did not fit before either) get one attempt over the whole timeline instead of three.
+    did not fit before either) get one attempt, within ``WINDOW_DAYS`` of their earliest start.
     """
     started = time.monotonic()
     problem = compiled.problem
@@ -71,6 +71,10 @@ def greedy_solution(compiled: Compiled, params: SolveParams = _ONE_ORDER, *,
     for group_id in dispatch_order(compiled):
         if group_id in placed_before:
             continue
+        if any(t.latest_start is not None and t.fixed_start is None
+               and t.earliest_start > t.latest_start for t in tasks_of[group_id]):
+            result.present[group_id] = False  # its stability window closed before it can start
+            continue
         earliest = min(t.earliest_start for t in tasks_of[group_id])
         placed = False
         # Like a planner, keep tagged (reserved) suites for the orders that need them when
@@ -79,7 +83,7 @@ def greedy_solution(compiled: Compiled, params: SolveParams = _ONE_ORDER, *,
         if group_id in required or not reserved:
             attempts = [(WINDOW_DAYS, set()), (None, set())]
         if group_id in one_try:
-            attempts = [(None, set())]
+            attempts = [(WINDOW_DAYS, set())]
         for window, avoid in attempts:
             limit = problem.horizon if window is None else min(
                 problem.horizon, earliest + window * ticks_per_day)

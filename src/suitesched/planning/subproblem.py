@@ -42,11 +42,8 @@ def subproblem(problem: CoreProblem, groups: list[Group], tasks: list, book: Boo
     es = earliest_ends(tasks, [lag for lag in problem.lags if lag.succ in ids])
     # Nothing of these orders can happen before their earliest start: older bookings and
     # calendar gaps are irrelevant and only make the model bigger.
-    floor = min(t.earliest_start for t in tasks)
-    resources = tuple(dataclasses.replace(
-        r, booked=tuple(b for b in book.booked.get(r.id, ()) if b[0] < limit and b[1] > floor),
-        unavailable=tuple(u for u in r.unavailable if u[0] < limit and u[1] > floor))
-        for r in problem.resources)
+    floor = min(t.fixed_start if t.fixed_start is not None else t.earliest_start
+                for t in tasks)
     families = []
     for family in problem.batches:
         members = tuple(m for m in family.members if m.group in group_ids)
@@ -60,11 +57,23 @@ def subproblem(problem: CoreProblem, groups: list[Group], tasks: list, book: Boo
             spans = tuple(sp for sp in spans if sp[0] < limit and sp[1] > lo)
         families.append(dataclasses.replace(family, members=members, fixed_runs=open_runs,
                                             slots_per_span=1, slot_spans=spans))
+    holds = tuple(_avoiding(h, avoid) for h in problem.holds if h.group in group_ids)
+    # Only the resources these orders can use: the others' bookings would only make the
+    # model bigger (most of a large site's people, suites and equipment are irrelevant).
+    used = {c.resource for t in tasks for mode in t.modes for req in mode.requirements
+            for c in req.candidates}
+    used |= {r for h in holds for r in h.candidates}
+    used |= {c.resource for f in families if f.requirement for c in f.requirement.candidates}
+    used |= {r for f in families for run in f.fixed_runs for r, _ in run.choice}
+    resources = tuple(dataclasses.replace(
+        r, booked=tuple(b for b in book.booked.get(r.id, ()) if b[0] < limit and b[1] > floor),
+        unavailable=tuple(u for u in r.unavailable if u[0] < limit and u[1] > floor))
+        for r in problem.resources if r.id in used)
     return dataclasses.replace(
         problem, horizon=limit, resources=resources,
         groups=tuple(groups),
         tasks=tuple(tasks), lags=tuple(lag for lag in problem.lags if lag.succ in ids),
-        holds=tuple(_avoiding(h, avoid) for h in problem.holds if h.group in group_ids),
+        holds=holds,
         batches=tuple(families))
 
 
