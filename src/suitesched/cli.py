@@ -112,7 +112,8 @@ class _LiveProgress:
             return Text(f"⏳ solving… {elapsed:5.1f} s, no plan yet")
         gap = f"{p.gap:.1%}" if p.gap is not None else "-"
         return Text(f"⏳ solving… {elapsed:5.1f} s · solutions {p.solutions} · objective "
-                    f"{p.objective:,.0f} · bound {p.bound:,.0f} · gap {gap}")
+                    f"{p.objective:,.0f} · bound "
+                    f"{'-' if p.bound is None else format(p.bound, ',.0f')} · gap {gap}")
 
 
 def _with_progress(show: bool, work: Callable[[Callable[[Any], None] | None], Plan]) -> Plan:

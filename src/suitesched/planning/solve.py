@@ -64,6 +64,10 @@ def plan_core(
     baseline = hint
     if baseline is None and n_orders >= SMALL_SITE:
         baseline = greedy_solution(compiled)
+    if baseline is not None and progress is not None:
+        # The warm start is a complete, valid plan already: the first one to report.
+        progress(Progress(1, objective_value(problem, baseline) / OBJECTIVE_SCALE, None,
+                          time.monotonic() - started))
 
     def left() -> float | None:
         return None if time_limit is None else max(1.0, time_limit - (time.monotonic() - started))
