@@ -18,6 +18,7 @@ from suitesched.io.plan_io import read_plan, write_plan
 from suitesched.io.scenario_reader import load_scenario
 from suitesched.model.plan import Plan
 from suitesched.model.scenario import Scenario
+from suitesched.planning.offer import Offer, OfferResult, offer
 from suitesched.planning.replan import replan, updated_scenario
 from suitesched.planning.solve import solve
 from suitesched.solver.run import Progress
@@ -25,6 +26,8 @@ from suitesched.solver.run import Progress
 __all__ = [
     "InputError",
     "NoPlanError",
+    "Offer",
+    "OfferResult",
     "Plan",
     "Problem",
     "Progress",
@@ -36,6 +39,7 @@ __all__ = [
     "format_violations",
     "load_events",
     "load_scenario",
+    "offer",
     "read_plan",
     "replan",
     "solve",

@@ -408,6 +408,50 @@ def nightly(
 
 
 @app.command()
+def offer(
+    scenario: ScenarioArg,
+    plan: Annotated[Path, typer.Option("--plan", help="The current plan.json.")],
+    process: Annotated[str, typer.Option("--process", help="Process of the new order.")],
+    earliest: Annotated[str | None, typer.Option(
+        "--earliest", help="First arrival date to offer (default: the day after --now).")] = None,
+    latest: Annotated[str | None, typer.Option(
+        "--latest", help="Last arrival date to offer (default: 4 weeks after --earliest).")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=1, max=100, help="How many offers.")] = 5,
+    requires: Annotated[str | None, typer.Option(
+        "--requires", help="Suite tag the new order needs (e.g. bsl2_plus).")] = None,
+    arrival_time: Annotated[str, typer.Option(
+        "--arrival-time", help="Local time the material reaches the site.")] = "09:00",
+    now: NowOpt = None,
+    time_limit: TimeLimitOpt = None,
+    workers: WorkersOpt = 2,
+    seed: SeedOpt = 0,
+    max_deterministic_time: DetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """When can a new patient's material come, and when would it be released? (SPEC §5a)"""
+
+    def body() -> int:
+        import suitesched as ss
+        from suitesched.report.tables import offers_table
+
+        loaded = ss.load_scenario(scenario)
+        result = ss.offer(loaded, ss.read_plan(plan), process, earliest=earliest,
+                          latest=latest, top=top, requires=requires, now=now,
+                          arrival_time=arrival_time, time_limit=time_limit, seed=seed,
+                          max_deterministic_time=max_deterministic_time)
+        if as_json:
+            sys.stdout.write(json.dumps(
+                {"offers": [o.to_json_dict() for o in result.offers]}, indent=2) + "\n")
+        else:
+            console.print(offers_table(result.offers, process))
+            console.print(f"Searched: {result.method} in {result.seconds:.1f} s.")
+        return EXIT_DONE if result.offers else EXIT_ATTENTION
+
+    _run(body)
+
+
+@app.command()
 def history(
     db: Annotated[Path, typer.Option("--db", help="SQLite plan store.")],
     as_json: JsonOpt = False,

@@ -15,6 +15,7 @@ import time
 from collections import defaultdict
 from collections.abc import Collection
 
+from suitesched.core.problem import CoreProblem, Task
 from suitesched.core.solution import CoreSolution
 from suitesched.planning.compile import Compiled
 from suitesched.planning.subproblem import Book, book_from, record, subproblem
@@ -24,7 +25,7 @@ SMALL_MODEL = {"cp_model_probing_level": 0, "max_presolve_iterations": 1}
 """CP-SAT settings for the many tiny models of insertion and fix-and-optimise: their wall time
 is mostly presolve, and one presolve pass halves it (100 generated orders: greedy 17 s -> 8 s,
 as many orders placed)."""
-_ONE_ORDER = SolveParams(time_limit=None, workers=1, seed=0, max_deterministic_time=2.0,
+ONE_ORDER = SolveParams(time_limit=None, workers=1, seed=0, max_deterministic_time=2.0,
                          extra=SMALL_MODEL)
 WINDOW_DAYS = 35
 """Each insertion first looks this far after the order's arrival (a small model), then, if the
@@ -40,7 +41,7 @@ def dispatch_order(compiled: Compiled) -> list[str]:
                                           by_id[oid].due, by_id[oid].priority, oid))
 
 
-def greedy_solution(compiled: Compiled, params: SolveParams = _ONE_ORDER, *,
+def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
                     start: CoreSolution | None = None,
                     one_try: Collection[str] = ()) -> CoreSolution:
     """Insert the orders one by one; an order that fits nowhere stays unscheduled.
@@ -61,44 +62,63 @@ def greedy_solution(compiled: Compiled, params: SolveParams = _ONE_ORDER, *,
         result.holds = dict(start.holds)
     else:
         book = Book()
-    tasks_of: dict[str, list] = defaultdict(list)
-    for task in problem.tasks:
-        tasks_of[task.group].append(task)
-    groups = {g.id: g for g in problem.groups}
-    ticks_per_day = 24 * 60 // compiled.timeline.step
-    reserved = {s.id for s in compiled.scenario.suites if s.tags}
-    required = {o.order_id for o in compiled.orders if o.requires}
-    for group_id in dispatch_order(compiled):
+    inserter = Inserter(compiled, params)
+    # Orders that did not fit before either come last: a repair serves what the events
+    # touched (and a promised slot offer) first.
+    order = sorted(dispatch_order(compiled), key=lambda g: g in one_try)
+    for group_id in order:
         if group_id in placed_before:
             continue
-        if any(t.latest_start is not None and t.fixed_start is None
-               and t.earliest_start > t.latest_start for t in tasks_of[group_id]):
-            result.present[group_id] = False  # its stability window closed before it can start
-            continue
-        earliest = min(t.earliest_start for t in tasks_of[group_id])
-        placed = False
-        # Like a planner, keep tagged (reserved) suites for the orders that need them when
-        # an untagged suite will do; widen the search window only when nothing fits.
-        attempts = [(WINDOW_DAYS, reserved), (None, reserved), (None, set())]
-        if group_id in required or not reserved:
-            attempts = [(WINDOW_DAYS, set()), (None, set())]
-        if group_id in one_try:
-            attempts = [(WINDOW_DAYS, set())]
-        for window, avoid in attempts:
-            limit = problem.horizon if window is None else min(
-                problem.horizon, earliest + window * ticks_per_day)
-            group = dataclasses.replace(groups[group_id], optional=True, unscheduled_cost=10**9)
-            sub = subproblem(problem, [group], tasks_of[group_id], book, limit, avoid)
-            solution = solve_core(sub, params)
-            placed = solution.feasible and solution.present.get(group_id, False)
-            if placed:
-                break
-        result.present[group_id] = placed
-        if placed:
-            record(problem, sub, solution, book, result)
+        placed = inserter.insert(group_id, book, one_try=group_id in one_try)
+        result.present[group_id] = placed is not None
+        if placed is not None:
+            record(problem, placed[0], placed[1], book, result)
     for family_runs in book.runs.values():
         result.runs += family_runs
     result.wall_seconds = time.monotonic() - started
     return result
 
 
+class Inserter:
+    """Places one order at a time against booked capacity: the greedy's step, and the way a
+    re-plan repairs and a slot offer is priced (the same exact one-order model)."""
+
+    def __init__(self, compiled: Compiled, params: SolveParams = ONE_ORDER) -> None:
+        self.problem = compiled.problem
+        self.params = params
+        self.tasks_of: dict[str, list[Task]] = defaultdict(list)
+        for task in self.problem.tasks:
+            self.tasks_of[task.group].append(task)
+        self.groups = {g.id: g for g in self.problem.groups}
+        self.ticks_per_day = 24 * 60 // compiled.timeline.step
+        self.reserved = {s.id for s in compiled.scenario.suites if s.tags}
+        self.required = {o.order_id for o in compiled.orders if o.requires}
+
+    def insert(self, group_id: str, book: Book, *, one_try: bool = False
+               ) -> tuple[CoreProblem, CoreSolution] | None:
+        """The order's best placement against ``book`` (sub-problem and its solution), or
+        None when it fits nowhere. ``book`` is not changed."""
+        tasks = self.tasks_of[group_id]
+        if any(t.latest_start is not None and t.fixed_start is None
+               and t.earliest_start > t.latest_start for t in tasks):
+            return None  # its stability window closed before it can start
+        earliest = min(t.earliest_start for t in tasks)
+        # Like a planner, keep tagged (reserved) suites for the orders that need them when
+        # an untagged suite will do; widen the search window only when nothing fits.
+        attempts: list[tuple[int | None, set[str]]] = [
+            (WINDOW_DAYS, self.reserved), (None, self.reserved), (None, set())]
+        if group_id in self.required or not self.reserved:
+            attempts = [(WINDOW_DAYS, set()), (None, set())]
+        if one_try:
+            attempts = [(WINDOW_DAYS, set())]
+        problem = self.problem
+        for window, avoid in attempts:
+            limit = problem.horizon if window is None else min(
+                problem.horizon, earliest + window * self.ticks_per_day)
+            group = dataclasses.replace(self.groups[group_id], optional=True,
+                                        unscheduled_cost=10**9)
+            sub = subproblem(problem, [group], tasks, book, limit, avoid)
+            solution = solve_core(sub, self.params)
+            if solution.feasible and solution.present.get(group_id, False):
+                return sub, solution
+        return None

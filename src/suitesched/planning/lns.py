@@ -32,7 +32,8 @@ def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int,
     """Groups to free together: around each bad group first, then sliding windows.
 
     With ``focus`` (a re-plan: the orders events touched), only the focus groups are freed,
-    each with its nearest competitors: the rest of the plan is meant to stay.
+    each with its nearest competitors: the rest of the plan is meant to stay (and a move that
+    would end any freed order later, or drop it, is refused: see :func:`improve`).
     """
     first_start: dict[str, int] = defaultdict(lambda: 10**9)
     for task in problem.tasks:
@@ -110,11 +111,27 @@ def improve(
                 continue
             candidate = _merge(problem, best, keep, sub, solution, book)
             value = objective_value(problem, candidate)
+            if focus is not None and _someone_worse(groups, chunk, best, candidate):
+                continue
             if value < best_value:
                 best, best_value, improved = candidate, value, True
         if not improved:
             break
     return best
+
+
+def _someone_worse(groups: dict, chunk: list[str], before: CoreSolution,
+                   after: CoreSolution) -> bool:
+    """A re-plan's repair moves nobody to a later end, nor out of the plan (Pareto)."""
+    for gid in chunk:
+        if not before.present.get(gid):
+            continue
+        if not after.present.get(gid):
+            return True
+        end_task = groups[gid].end_task
+        if end_task and after.tasks[end_task].end > before.tasks[end_task].end:
+            return True
+    return False
 
 
 def _merge(problem: CoreProblem, base: CoreSolution, keep: set[str], sub: CoreProblem,

@@ -405,6 +405,11 @@ class _PlanReader:
 
 def _warm_start(compiled: Compiled, kept: set[str], one_try: set[str]) -> CoreSolution:
     """The kept orders as they were, every other order inserted greedily around them."""
+    return greedy_solution(compiled, start=_kept_start(compiled, kept), one_try=one_try)
+
+
+def _kept_start(compiled: Compiled, kept: set[str]) -> CoreSolution:
+    """The kept orders exactly as the previous plan has them, as a partial core solution."""
     problem = compiled.problem
     anchors = compiled.anchors
     solution = CoreSolution(status="FEASIBLE", objective=None, bound=None, wall_seconds=0.0)
@@ -425,7 +430,7 @@ def _warm_start(compiled: Compiled, kept: set[str], one_try: set[str]) -> CoreSo
     for group in problem.groups:
         solution.present[group.id] = group.id in kept
     solution.runs = _kept_runs(compiled, kept)
-    return greedy_solution(compiled, start=solution, one_try=one_try)
+    return solution
 
 
 def _kept_runs(compiled: Compiled, kept: set[str]) -> list[RunResult]:

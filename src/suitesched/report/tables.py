@@ -135,3 +135,17 @@ def history_table(versions: Iterable[Any]) -> Table:
                       v.solver_status or "-", str(k.get("scheduled", "-")),
                       str(k.get("late", "-")), str(k.get("unscheduled", "-")))
     return table
+
+
+def offers_table(offers: Iterable[Any], process: str) -> Table:
+    """Slot offers, best first: arrival, first step, suite, release."""
+    table = Table(title=f"Slot offers for a new {process} order (best release first)",
+                  title_justify="left")
+    for col in ("#", "material arrives", "first step", "suite", "release"):
+        table.add_column(col, justify="right" if col == "#" else "left")
+    for k, o in enumerate(offers, 1):
+        table.add_row(str(k), f"{o.arrival:%a %d %b %H:%M}", f"{o.start:%a %d %b %H:%M}",
+                      o.suite or "-", f"{o.release:%a %d %b %H:%M}")
+    if not table.row_count:
+        table.add_row("-", "no arrival day in the window has a slot", "", "", "")
+    return table
