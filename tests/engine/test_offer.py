@@ -103,3 +103,21 @@ def test_cli_offer_prints_spec_json(tmp_path: Path) -> None:
     offers = json.loads(result.output)["offers"]
     assert len(offers) == 2
     assert set(offers[0]) == {"arrival", "release", "suite", "start"}
+
+
+def test_accepted_offer_on_a_small_site_full_model_path() -> None:
+    # Below 12 orders a re-plan runs the full model: the kept orders' deadlines (their
+    # previous releases) are what keeps everybody where they were.
+    from helpers import read
+
+    sc = ss.load_scenario(read("spec_site.yaml"))
+    plan = ss.solve(sc, **FAST)
+    now = "2026-12-08T10:00"
+    best = ss.offer(sc, plan, "cart-std", now=now).offers[0]
+    events = parse_events([{"id": "a", "type": "new_order", "at": now, "order": {
+        "order_id": "COI-0031", "process": "cart-std", "arrival": best.arrival.isoformat(),
+        "due": best.arrival.isoformat()[:10]}}], sc, "accepted offer", plan=plan)
+    new, updated = replan_with_scenario(sc, plan, events, now=now, **FAST)
+    assert ss.check_plan(updated, new, previous=plan) == []
+    assert new.outcome("COI-0031").release <= best.release
+    assert worse_off(plan, new) == []

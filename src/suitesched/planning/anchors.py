@@ -77,5 +77,8 @@ class Anchors:
     retests: list[RetestSample] = field(default_factory=list)
     mandatory: set[str] = field(default_factory=set)
     """Orders with frozen work: they cannot be dropped."""
+    deadlines: dict[str, int] = field(default_factory=dict)
+    """Order -> its previous release tick: orders no event touched stay in the plan and are
+    never released later by a re-plan (a repair leaves nobody worse off)."""
     reference_members: dict[str, int] = field(default_factory=dict)
     """Member id -> previous run start, for the warm start."""

@@ -17,6 +17,7 @@ Objective weights are scaled by 60 so that per-hour weights become integers per 
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -238,6 +239,12 @@ class _Builder:
                 max_age=tl.ticks_floor(assay.sample_max_age)
                 if assay.sample_max_age is not None else None))
             self.member_of[member_id] = (oid, sample.assay)
+        deadline = self.anchors.deadlines.get(oid)
+        if deadline is not None:
+            # A kept order may move, but never to a later release (see Anchors.deadlines).
+            k = next(i for i, t in enumerate(self.tasks) if t.id == end_task)
+            if self.tasks[k].fixed_start is None:
+                self.tasks[k] = dataclasses.replace(self.tasks[k], latest_end=deadline)
         for retest in self.anchors.retests:
             if retest.order_id == oid:
                 self.members[retest.assay].append(BatchMember(
@@ -246,7 +253,7 @@ class _Builder:
                 self.member_of[retest.member_id] = (oid, retest.assay)
         objective = s.objective
         self.groups.append(Group(
-            oid, optional=oid not in self.anchors.mandatory,
+            oid, optional=oid not in self.anchors.mandatory and oid not in self.anchors.deadlines,
             unscheduled_cost=objective.unscheduled * order.weight * OBJECTIVE_SCALE,
             end_task=end_task,
             due=tl.tick_floor(order.due),

@@ -43,6 +43,8 @@ class EventEffects:
     """Retests asked for by these events (earlier ones are in the previous plan)."""
     applied: list[str] = field(default_factory=list)
     """Event ids in the order they were applied."""
+    adds_only: bool = True
+    """Every event only added or cancelled orders: no capacity was taken away."""
 
 
 def rebuild(scenario: Scenario, **updates: Any) -> Scenario:
@@ -82,6 +84,8 @@ def apply_events(scenario: Scenario, events: Iterable[Any],
     for event in events:
         kind = event.type
         effects.applied.append(event.id)
+        if kind not in ("new_order", "cancel_order"):
+            effects.adds_only = False
         if kind == "specimen_delay":
             _with_order(orders, event.order, arrival=event.arrival)
             effects.touched.add(event.order)

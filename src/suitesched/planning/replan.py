@@ -274,6 +274,16 @@ class _PlanReader:
             for k, at in enumerate(ats):
                 anchors.retests.append(RetestSample(
                     f"{order_id}/{assay}#r{k}", order_id, assay, self.tl.tick_ceil(at)))
+        for oid in kept:
+            before = plan.outcome(oid)
+            if before is None or before.release is None:
+                continue
+            # Adding or cancelling orders takes nothing away: nobody is released later (an
+            # accepted slot offer harms no one). Other events may use an order's slack, but
+            # never make it late (or later, if it already was).
+            limit = before.release if effects.adds_only else max(before.release,
+                                                                 self.s.orders_by_id[oid].due)
+            anchors.deadlines[oid] = self.tl.tick_ceil(limit)
         anchors.mandatory = frozen_orders | {
             tid.split("/")[0] for tid in anchors.fixed} | {
             m.split("/")[0] for runs_ in anchors.runs.values() for r in runs_ for m in r.members}
