@@ -429,7 +429,11 @@ def offer(
     max_deterministic_time: DetOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """When can a new patient's material come, and when would it be released? (SPEC §5a)"""
+    """When can a new patient's material come, and when would it be released? (SPEC §5a)
+
+    Each arrival day is priced by a one-order model on one worker (--workers is accepted for
+    symmetry with the other planning commands); --time-limit stops pricing further days.
+    """
 
     def body() -> int:
         import suitesched as ss

@@ -497,3 +497,18 @@ def test_a_kept_placement_across_the_daylight_saving_change_keeps_its_elapsed_le
     kept = Operation(order_id="O1", step="process", start=start, end=end)
     placed = reader.placement(kept, start, end, frozen=False)
     assert (placed.end - placed.start) * timeline.step == 71 * 60
+
+
+def test_a_failure_found_after_the_material_left_the_suite_adds_no_cleaning() -> None:
+    # Found by examples/replan_after_late_specimen.py: a selection failure reported the next
+    # day blocked the suite another order was using by then.
+    sc, plan = base()
+    failed = op(plan, "O2", "selection")
+    later = max(o.end for o in ops_of(plan, "O2") if o.suite) + timedelta(hours=1)
+    new, updated = replanned(sc, plan, {
+        "type": "run_failure", "at": later.isoformat(), "order": "O2", "step": "selection",
+        "action": "restart", "arrival": (later + timedelta(days=1)).isoformat()},
+        now=later.isoformat())
+    suite = next(s for s in updated.suites if s.id == failed.suite)
+    assert suite.down == next(s for s in sc.suites if s.id == failed.suite).down
+    assert new.outcome("O2").status in ("scheduled", "unscheduled")

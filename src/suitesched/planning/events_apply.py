@@ -10,9 +10,10 @@ Decisions (README, "Re-planning"):
 
 * A restarted order's new material is a new collection: its ``collected`` time becomes the new
   arrival, so its stability window counts from then.
-* A failed run's suite needs its changeover after the failure before another order may use
-  it: the failure adds a down window ``[at, at + changeover)`` to that suite (named in the plan
-  report as cleaning after a failed run).
+* A suite the failed order's material was in when the failure was reported needs its
+  changeover before another order may use it: the failure adds a down window
+  ``[at, at + changeover)`` to that suite. A failure found after the material left the suite
+  adds nothing (the suite was cleaned after that visit anyway).
 * Events are applied in file order; an event's effects never depend on the solver.
 """
 
@@ -93,7 +94,7 @@ def apply_events(scenario: Scenario, events: Iterable[Any],
         elif kind == "run_failure":
             effects.touched.add(event.order)
             effects.dropped.add(event.order)
-            suite = _failed_suite(plan, event.order, event.step)
+            suite = _failed_suite(plan, event.order, event.at)
             if suite is not None:
                 changeover = next(s.changeover for s in suites if s.id == suite)
                 if changeover > 0:
@@ -137,9 +138,12 @@ def apply_events(scenario: Scenario, events: Iterable[Any],
     return updated, effects
 
 
-def _failed_suite(plan: Plan | None, order_id: str, step: str) -> str | None:
-    """The suite the failed step ran in, if the previous plan put it in one."""
+def _failed_suite(plan: Plan | None, order_id: str, at: datetime) -> str | None:
+    """The suite the failed order's material was in when the failure was reported, if any:
+    that suite needs its changeover before anyone else may use it. A failure found later
+    (after the material left the suite) needs no extra cleaning."""
     if plan is None:
         return None
-    op = next((o for o in plan.operations if o.order_id == order_id and o.step == step), None)
+    op = next((o for o in plan.operations if o.order_id == order_id and o.suite
+               and o.start <= at < o.end), None)
     return op.suite if op is not None else None

@@ -12,8 +12,10 @@ The steps, in order:
    can be made: :class:`NoPlanError` names the colliding records and the old plan stays.
 4. Repair: the kept orders' capacity is booked and every other order (touched, new, restarted,
    previously unscheduled) is inserted greedily - a complete, valid warm start.
-5. Optimise from that warm start exactly as ``solve`` does (full model, then fix-and-optimise),
-   with the change term keeping untouched work where it was.
+5. Optimise from that warm start: on small sites (under 12 orders) the full model, on larger
+   ones fix-and-optimise around the touched orders only; the change term keeps untouched work
+   where it was, and kept orders carry deadlines (never later when the events only add or
+   cancel orders, never late otherwise).
 """
 
 from __future__ import annotations
