@@ -80,5 +80,3 @@ class Anchors:
     deadlines: dict[str, int] = field(default_factory=dict)
     """Order -> its previous release tick: orders no event touched stay in the plan and are
     never released later by a re-plan (a repair leaves nobody worse off)."""
-    reference_members: dict[str, int] = field(default_factory=dict)
-    """Member id -> previous run start, for the warm start."""

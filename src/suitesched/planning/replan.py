@@ -238,7 +238,7 @@ class _PlanReader:
         runs = self._standing_runs(plan, standing)
         frozen_runs = [r for r in runs if r.start < self.now]
         frozen_orders |= {oid for r in frozen_runs for oid in r.order_ids}
-        self._frozen_conflicts(plan, frozen_ops, frozen_runs, standing, retests)
+        self._frozen_conflicts(plan, frozen_ops, frozen_runs, retests)
         kept = self._kept_orders(plan, ops, runs, standing - effects.touched, retests)
         anchors = Anchors()
         member_ids = self._member_ids(plan, runs, standing)
@@ -262,14 +262,12 @@ class _PlanReader:
             if not members:
                 continue
             placed = self.placement(run, run.start, run.end, frozen)
+            held = RunPlacement(run.run_id, run.assay, placed.start, placed.end, members,
+                                placed.people, placed.names, run.start, run.end, closed=frozen)
             if not keep:
-                anchors.reference_runs.append(RunPlacement(
-                    run.run_id, run.assay, placed.start, placed.end, members, placed.people,
-                    placed.names, run.start, run.end, closed=False))
+                anchors.reference_runs.append(held)
                 continue
-            anchors.runs.setdefault(run.assay, []).append(RunPlacement(
-                run.run_id, run.assay, placed.start, placed.end, members, placed.people,
-                placed.names, run.start, run.end, closed=frozen))
+            anchors.runs.setdefault(run.assay, []).append(held)
             if frozen:
                 anchors.frozen.add(run.run_id)
         for (order_id, assay), ats in self._retest_numbers(retests).items():
@@ -366,8 +364,7 @@ class _PlanReader:
             "retests": tuple(r for r in retests if r.order_id in orders)})
 
     def _frozen_conflicts(self, plan: Plan, frozen_ops: list[Operation],
-                          frozen_runs: list[QcRun], standing: set[str],
-                          retests: list[Retest]) -> None:
+                          frozen_runs: list[QcRun], retests: list[Retest]) -> None:
         """Frozen work against the updated scenario: a broken hard rule here cannot be
         repaired by planning, so it is reported with the records that collide."""
         partial = self._partial_plan(plan, frozen_ops, frozen_runs,
