@@ -292,6 +292,11 @@ FreezeOpt = Annotated[str, typer.Option("--freeze", help="Work starting this soo
                                         "keeps its times and resources when it still can.")]
 
 
+def _diff_file(diff: Any, applied: list[str]) -> dict[str, str]:
+    """``diff.json`` (SPEC §5) as an extra output file of ``write_plan``."""
+    return {"diff.json": json.dumps(diff.to_json_dict(events=applied), indent=2) + "\n"}
+
+
 def _print_diff(diff: Any, old: Plan, new: Plan) -> None:
     from suitesched.report.tables import diff_table, kpi_table
 
@@ -321,16 +326,17 @@ def replan(
 
         loaded = ss.load_scenario(scenario)
         old = ss.read_plan(plan)
+        events_file = ss.load_events(events)  # read once; bound to the scenario by replan
         new, _ = _with_progress(
             not as_json and sys.stderr.isatty(),
             lambda progress: replan_with_scenario(
-                loaded, old, events, now=now, freeze=freeze,
+                loaded, old, events_file, now=now, freeze=freeze,
                 time_limit=_wall_limit(time_limit, max_deterministic_time), workers=workers,
                 seed=seed, max_deterministic_time=max_deterministic_time, progress=progress))
         diff = diff_plans(old, new)
-        applied = [str(e) for e in _event_ids(events)]
-        ss.write_plan(new, out, extra_files={
-            "diff.json": json.dumps(diff.to_json_dict(events=applied), indent=2) + "\n"})
+        data = events_file.data if isinstance(events_file.data, list) else []
+        applied = [str(item.get("id")) for item in data if isinstance(item, dict)]
+        ss.write_plan(new, out, extra_files=_diff_file(diff, applied))
         if as_json:
             sys.stdout.write(json.dumps({"plan": str(out / "plan.json"),
                                          "solver": new.solver.model_dump(), "kpis": new.kpis,
@@ -342,14 +348,6 @@ def replan(
         return _exit_for(new)
 
     _run(body)
-
-
-def _event_ids(path: Path) -> list[str]:
-    from suitesched.io.events_reader import load_events
-
-    data = load_events(path).data
-    return [item.get("id") for item in data if isinstance(item, dict)] \
-        if isinstance(data, list) else []
 
 
 @app.command()
@@ -378,10 +376,7 @@ def nightly(
                 db, scenario, events, now=now, freeze=freeze,
                 time_limit=_wall_limit(time_limit, max_deterministic_time), workers=workers,
                 seed=seed, max_deterministic_time=max_deterministic_time, progress=progress))
-        extra = {}
-        if result.diff is not None:
-            extra["diff.json"] = json.dumps(result.diff.to_json_dict(events=result.applied),
-                                            indent=2) + "\n"
+        extra = _diff_file(result.diff, result.applied) if result.diff is not None else {}
         ss.write_plan(result.plan, out, extra_files=extra)
         if as_json:
             sys.stdout.write(json.dumps({
