@@ -27,6 +27,9 @@ EXAMPLES: dict[str, str] = {
               "--events data/demo/events.yaml --now 2026-12-12T18:00 --out plan-v2",
     "nightly": "suitesched nightly --db site.sqlite data/demo "
                "--events data/demo/events.yaml --now 2026-12-10T12:00",
+    "report": "suitesched report plan-v2/plan.json --scenario data/demo "
+              "--previous plan-v1/plan.json --out plan-v2/report.html",
+    "explain": "suitesched explain sites/gen100 --plan plan-gen100/plan.json",
     "history": "suitesched history --db site.sqlite",
     "offer": "suitesched offer data/demo --plan plan-v1/plan.json --process cart-std "
              "--top 3 --json",

@@ -18,12 +18,14 @@ from suitesched.io.plan_io import read_plan, write_plan
 from suitesched.io.scenario_reader import load_scenario
 from suitesched.model.plan import Plan
 from suitesched.model.scenario import Scenario
+from suitesched.planning.explain import Explanation, explain
 from suitesched.planning.offer import Offer, OfferResult, offer
 from suitesched.planning.replan import replan, updated_scenario
 from suitesched.planning.solve import solve
 from suitesched.solver.run import Progress
 
 __all__ = [
+    "Explanation",
     "InputError",
     "NoPlanError",
     "Offer",
@@ -36,6 +38,7 @@ __all__ = [
     "SuiteschedError",
     "Violation",
     "check_plan",
+    "explain",
     "format_violations",
     "load_events",
     "load_scenario",

@@ -56,22 +56,28 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JS
 
 def _fail(exc: BaseException) -> int:
     """Report an error without a traceback; return its exit code."""
+    from rich.markup import escape
+
     from suitesched.report.tables import problems_table
 
+    def plain(problems: list[Problem]) -> list[Problem]:
+        # Input text is shown as text: "[/x]" in a file must not be read as rich markup.
+        return [Problem(escape(p.file), escape(p.location), escape(p.message)) for p in problems]
+
     if isinstance(exc, InputError):
-        err_console.print(problems_table(exc.problems, title=f"Bad {exc.what}: "
+        err_console.print(problems_table(plain(exc.problems), title=f"Bad {exc.what}: "
                                          f"{len(exc.problems)} problem(s); nothing was written"))
         return EXIT_BAD_INPUT
     if isinstance(exc, NoPlanError):
-        err_console.print(f"[red]No plan:[/] {exc}")
+        err_console.print(f"[red]No plan:[/] {escape(str(exc))}")
         if exc.problems:
-            err_console.print(problems_table(exc.problems, title="Colliding records"))
+            err_console.print(problems_table(plain(exc.problems), title="Colliding records"))
         err_console.print("The previous plan stays current.")
         return EXIT_NO_PLAN
     if isinstance(exc, SuiteschedError):
-        err_console.print(f"[red]Error:[/] {exc}")
+        err_console.print(f"[red]Error:[/] {escape(str(exc))}")
         return exc.exit_code
-    err_console.print(f"[red]Internal error:[/] {type(exc).__name__}: {exc}")
+    err_console.print(f"[red]Internal error:[/] {type(exc).__name__}: {escape(str(exc))}")
     err_console.print("This is a bug in suitesched; please report it with the input files. "
                       "Set SUITESCHED_DEBUG=1 to see the traceback.")
     if os.environ.get("SUITESCHED_DEBUG"):
@@ -150,7 +156,15 @@ def _print_plan(plan: Plan, out: Path | None, as_json: bool) -> None:
         kpi_table(plan), orders_table(plan)))
     if out is not None:
         console.print(f"Plan written to [bold]{out}[/] (plan.json, operations.csv, "
-                      "qc_runs.csv, orders.csv)")
+                      "qc_runs.csv, orders.csv, report.html)")
+
+
+def _report_file(plan: Plan, scenario: Any = None, previous: Plan | None = None
+                 ) -> dict[str, str]:
+    """``report.html`` (the self-contained HTML report) as an extra output of ``write_plan``."""
+    from suitesched.report.html import render_report
+
+    return {"report.html": render_report(plan, scenario, previous)}
 
 
 def _wall_limit(time_limit: float | None, det: float | None) -> float | None:
@@ -170,7 +184,7 @@ def _solve_and_write(scenario_path: Path, out: Path, time_limit: float | None, w
         not as_json and sys.stderr.isatty(),
         lambda progress: ss.solve(scenario, time_limit=time_limit, workers=workers, seed=seed,
                                   max_deterministic_time=det, now=now, progress=progress))
-    ss.write_plan(plan, out)
+    ss.write_plan(plan, out, extra_files=_report_file(plan, scenario))
     _print_plan(plan, out, as_json)
     return _exit_for(plan)
 
@@ -327,7 +341,7 @@ def replan(
         loaded = ss.load_scenario(scenario)
         old = ss.read_plan(plan)
         events_file = ss.load_events(events)  # read once; bound to the scenario by replan
-        new, _ = _with_progress(
+        new, updated = _with_progress(
             not as_json and sys.stderr.isatty(),
             lambda progress: replan_with_scenario(
                 loaded, old, events_file, now=now, freeze=freeze,
@@ -336,7 +350,8 @@ def replan(
         diff = diff_plans(old, new)
         data = events_file.data if isinstance(events_file.data, list) else []
         applied = [str(item.get("id")) for item in data if isinstance(item, dict)]
-        ss.write_plan(new, out, extra_files=_diff_file(diff, applied))
+        ss.write_plan(new, out, extra_files={**_diff_file(diff, applied),
+                                             **_report_file(new, updated, old)})
         if as_json:
             sys.stdout.write(json.dumps({"plan": str(out / "plan.json"),
                                          "solver": new.solver.model_dump(), "kpis": new.kpis,
@@ -377,6 +392,7 @@ def nightly(
                 time_limit=_wall_limit(time_limit, max_deterministic_time), workers=workers,
                 seed=seed, max_deterministic_time=max_deterministic_time, progress=progress))
         extra = _diff_file(result.diff, result.applied) if result.diff is not None else {}
+        extra.update(_report_file(result.plan, result.scenario, result.previous))
         ss.write_plan(result.plan, out, extra_files=extra)
         if as_json:
             sys.stdout.write(json.dumps({
@@ -398,6 +414,47 @@ def nightly(
             if result.diff is not None and result.previous is not None:
                 _print_diff(result.diff, result.previous, result.plan)
         return _exit_for(result.plan)
+
+    _run(body)
+
+
+@app.command()
+def report(
+    plan: Annotated[Path, typer.Argument(help="The plan.json (or the folder holding it).")],
+    scenario: Annotated[Path | None, typer.Option(
+        "--scenario", help="The scenario of the plan: the site's time zone, and rows in the "
+        "site's order with idle suites, equipment and people.")] = None,
+    previous: Annotated[Path | None, typer.Option(
+        "--previous", help="The plan this one replaced: changed operations are outlined and "
+        "their old positions drawn.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="HTML file to write (default: report.html next to the plan).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write the plan report: one self-contained HTML file (Gantt charts, QC runs, KPIs, orders).
+
+    The file opens in any browser without a network: plotly's JavaScript is inside it.
+    """
+
+    def body() -> int:
+        import suitesched as ss
+        from suitesched.report.html import write_report
+
+        loaded = ss.read_plan(plan)
+        old = ss.read_plan(previous) if previous is not None else None
+        site = ss.load_scenario(scenario) if scenario is not None else None
+        target = out if out is not None else (
+            plan if plan.is_dir() else plan.parent) / "report.html"
+        written = write_report(loaded, target, scenario=site, previous=old)
+        if as_json:
+            sys.stdout.write(json.dumps({"report": str(written),
+                                         "bytes": written.stat().st_size}) + "\n")
+        else:
+            from rich.markup import escape
+
+            console.print(f"Report written to [bold]{escape(str(written))}[/] "
+                          f"({written.stat().st_size / 1024:,.0f} KB)")
+        return EXIT_DONE
 
     _run(body)
 
@@ -446,6 +503,60 @@ def offer(
             console.print(offers_table(result.offers, process))
             console.print(f"Searched: {result.method} in {result.seconds:.1f} s.")
         return EXIT_DONE if result.offers else EXIT_ATTENTION
+
+    _run(body)
+
+
+@app.command()
+def explain(
+    scenario: ScenarioArg,
+    plan: Annotated[Path | None, typer.Option(
+        "--plan", help="Explain this plan.json (default: solve the scenario first).")] = None,
+    now: NowOpt = None,
+    time_limit: TimeLimitOpt = None,
+    workers: WorkersOpt = 2,
+    seed: SeedOpt = 0,
+    max_deterministic_time: DetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Why orders are unscheduled or late: the binding resource and when (SPEC §4.4)."""
+
+    def body() -> int:
+        import suitesched as ss
+        from suitesched.report.tables import explain_table, problems_table
+
+        loaded = ss.load_scenario(scenario)
+        if plan is not None:
+            current = ss.read_plan(plan)
+            violations = ss.check_plan(loaded, current)
+            if violations:
+                # A hard conflict: the plan cannot stand on this scenario; name the records.
+                if as_json:
+                    sys.stdout.write(json.dumps({"conflicts": [
+                        {"rule": v.rule, "message": v.message, "records": list(v.records)}
+                        for v in violations]}, indent=2) + "\n")
+                else:
+                    err_console.print(problems_table(
+                        [Problem(str(plan), v.rule, f"{v.message} [{', '.join(v.records)}]")
+                         for v in violations],
+                        title="The plan cannot stand on this scenario: colliding records"))
+                return EXIT_NO_PLAN
+        else:
+            current = _with_progress(
+                not as_json and sys.stderr.isatty(),
+                lambda progress: ss.solve(
+                    loaded, time_limit=_wall_limit(time_limit, max_deterministic_time),
+                    workers=workers, seed=seed, max_deterministic_time=max_deterministic_time,
+                    now=now, progress=progress))
+        explanations = ss.explain(loaded, current, now=now)
+        if as_json:
+            sys.stdout.write(json.dumps({"kpis": current.kpis, "explanations": [
+                e.to_json_dict() for e in explanations]}, indent=2) + "\n")
+        elif explanations:
+            console.print(explain_table(explanations))
+        else:
+            console.print("Every order is scheduled and on time: nothing to explain.")
+        return EXIT_ATTENTION if explanations else EXIT_DONE
 
     _run(body)
 

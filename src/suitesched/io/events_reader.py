@@ -30,7 +30,8 @@ from pydantic import BaseModel, ValidationError
 
 from suitesched.errors import InputError, Problem
 from suitesched.io.pydantic_errors import problems_from
-from suitesched.io.yaml_io import YamlReadError, read_yaml
+from suitesched.io.yaml_io import YamlReadError, check_file_size, read_yaml, unprintable_text
+from suitesched.model import limits
 from suitesched.model.events import (
     EVENT_TYPES,
     QA_REVIEW_STEP,
@@ -47,7 +48,7 @@ from suitesched.model.events import (
 from suitesched.model.plan import Plan
 from suitesched.model.scenario import Order, Process, Scenario, order_problems
 
-MAX_EVENTS = 100_000
+MAX_EVENTS = limits.MAX_EVENTS
 """More than this is surely not a day's or a week's events; refuse instead of grinding."""
 
 _EXAMPLE = "- {id: ev-1, type: cancel_order, at: 2026-12-08T10:00, order: COI-0004}"
@@ -168,6 +169,7 @@ def event_problems(
 
 def _read_json(path: Path, label: str) -> Any:
     """Parse JSON with its line/column messages; duplicate keys are refused as in YAML."""
+    check_file_size(path, label)
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
@@ -178,7 +180,7 @@ def _read_json(path: Path, label: str) -> Any:
     if not text.strip():
         return None
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+        data = json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as exc:
         raise YamlReadError(Problem(label, f"line {exc.lineno}, column {exc.colno}",
                                     f"not valid JSON: {exc.msg}")) from None
@@ -187,6 +189,9 @@ def _read_json(path: Path, label: str) -> Any:
                             ) from None
     except RecursionError:
         raise YamlReadError(Problem(label, "", "the JSON nests too deeply")) from None
+    if (found := unprintable_text(data)) is not None:
+        raise YamlReadError(Problem(label, *found))
+    return data
 
 
 class _DuplicateKeyError(ValueError):

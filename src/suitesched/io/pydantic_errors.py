@@ -42,13 +42,24 @@ def _message(error: Any, model: type[BaseModel] | None) -> str:
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
     if kind in {"string_pattern_mismatch"}:
-        return f"{value!r} is not a valid id: use letters, digits, '.', '_' or '-'"
+        return f"{_short(value)} is not a valid id: use letters, digits, '.', '_' or '-'"
+    if kind == "too_long" and isinstance(value, list | tuple | dict):
+        limit = (error.get("ctx") or {}).get("max_length")
+        return (f"{len(value)} entries; at most {limit} are supported (see docs/limits.md)"
+                if limit is not None else msg)
+    if len(msg) > 300:
+        msg = msg[:297] + "..."
     shown = repr(value)
     if len(shown) > 60:
         shown = shown[:57] + "..."
     if kind not in {"value_error", "assertion_error"} and not isinstance(value, dict | list):
         return f"{msg[0].lower() + msg[1:]} (got {shown})"
     return msg
+
+
+def _short(value: Any) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
 def problems_from(

@@ -12,19 +12,18 @@ import io
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from pydantic import ValidationError
 
 from suitesched.errors import Problem, ScenarioError
 from suitesched.io.pydantic_errors import problems_from
-from suitesched.io.yaml_io import YamlReadError, read_yaml
+from suitesched.io.yaml_io import YamlReadError, check_file_size, read_yaml
+from suitesched.model import limits
 from suitesched.model.scenario import Order, Scenario, Site, order_problems, site_problems
 from suitesched.model.values import parse_timezone
 
 ORDER_COLUMNS = ("order_id", "process", "arrival", "collected", "stability", "due",
                  "priority", "status", "requires")
 REQUIRED_ORDER_COLUMNS = ("order_id", "process", "arrival", "due")
-MAX_ORDERS = 5000
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -89,11 +88,15 @@ def build_scenario(site_data: dict[str, Any], raw_orders: list[RawOrder],
         problems += [Problem(site_label, where, msg) for where, msg in site_problems(site)
                      if not _mentions(msg, dropped)
                      and not (where == "processes" and processes_failed)]
+    elif not field_problems:
+        problems.append(Problem(site_label, "(top level)", "the site could not be read"))
 
-    if len(raw_orders) > MAX_ORDERS:
-        problems.append(Problem(raw_orders[0][1], "", f"{len(raw_orders)} orders; at most "
-                                f"{MAX_ORDERS} are supported in one scenario"))
-        raw_orders = raw_orders[:MAX_ORDERS]
+    if len(raw_orders) > limits.MAX_ORDERS:
+        first_over = raw_orders[limits.MAX_ORDERS][0]
+        problems.append(Problem(raw_orders[0][1], first_over, f"{len(raw_orders)} orders; at "
+                                f"most {limits.MAX_ORDERS} are supported in one scenario "
+                                "(see docs/limits.md)"))
+        raw_orders = raw_orders[:limits.MAX_ORDERS]
     orders: list[tuple[str, Order]] = []
     for where, label, fields in raw_orders:
         if "__not_a_mapping__" in fields:
@@ -138,16 +141,23 @@ def _validate_site(
         problems = problems_from(exc, label)
     failed_lists = {e["loc"][0] for e in errors
                     if len(e["loc"]) > 1 and isinstance(e["loc"][1], int)}
-    problems = [p for p, e in zip(problems, errors, strict=True)
-                if not (e["type"] == "too_short" and e["loc"][:1] and e["loc"][0] in failed_lists)]
     salvage = dict(data)
     dropped: set[str] = set()
+    failed_shifts = {str(e["loc"][1]) for e in errors
+                     if len(e["loc"]) > 1 and e["loc"][0] == "shifts"}
+    if failed_shifts and isinstance(salvage.get("shifts"), dict):
+        # Keep the valid shift patterns, so operators on them are still checked.
+        salvage["shifts"] = {k: v for k, v in salvage["shifts"].items()
+                             if str(k) not in failed_shifts}
+        dropped |= failed_shifts
     for error in errors:
         top = error["loc"][0] if error["loc"] else None
-        if top in _LIST_FIELDS:
+        if top in _LIST_FIELDS or (top == "shifts" and len(error["loc"]) > 1):
             continue
         if top in Site.model_fields and not Site.model_fields[str(top)].is_required():
             salvage.pop(str(top), None)
+            if top in ("suites", "operators", "shifts"):
+                dropped.add(f"<{top}>")
     for key in _LIST_FIELDS:
         items = salvage.get(key)
         if key not in failed_lists or not isinstance(items, list):
@@ -159,6 +169,7 @@ def _validate_site(
                 model.model_validate(item, context=context)
                 kept.append(item)
             except ValidationError:
+                dropped.add(f"<{key}>")
                 if isinstance(item, dict):
                     dropped |= {str(item[k]) for k in ("id", "type") if k in item}
         salvage[key] = kept
@@ -169,8 +180,21 @@ def _validate_site(
     return site, problems, dropped
 
 
+# Cross-reference messages that follow from dropping an invalid entry of a list (its error is
+# reported already): a suite with a bad tag leaves "no suites", an operator with a bad absence
+# leaves a skill "held by no operator".
+_CASCADES = {
+    "<suites>": ("has no suites", "no suite carries"),
+    "<operators>": ("held by no operator", "operator(s) hold it"),
+    "<shifts>": ("unknown shift",),
+}
+
+
 def _mentions(message: str, ids: set[str]) -> bool:
-    return any(f"'{i}'" in message for i in ids)
+    if any(f"'{i}'" in message for i in ids):
+        return True
+    return any(marker in message for key, markers in _CASCADES.items() if key in ids
+               for marker in markers)
 
 
 def _order_problems(exc: ValidationError, label: str, where: str) -> list[Problem]:
@@ -199,43 +223,72 @@ def _read_mapping(path: Path) -> dict[str, Any]:
 
 
 def _read_orders_csv(path: Path) -> list[RawOrder]:
+    """Read orders.csv with the csv module; every problem names its spreadsheet row.
+
+    Rows are numbered as a spreadsheet shows them: the header is row 1, and blank rows (empty
+    lines, or a row of empty cells as spreadsheets export it) are skipped but still counted.
+    A cell missing at the end of a row is blank; a row with more cells than the header is an
+    error. Any line ending (LF, CRLF, CR) and a UTF-8 byte-order mark are accepted.
+    """
     label = path.name
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ScenarioError([Problem(label, "", "the file is not UTF-8 text")]) from None
+        check_file_size(path, label)
+        raw = path.read_bytes()
+    except YamlReadError as exc:
+        raise ScenarioError([exc.problem]) from None
     except OSError as exc:
         raise ScenarioError([Problem(label, "", f"cannot read the file: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ScenarioError([Problem(label, f"line {line}", "the file is not UTF-8 text (save "
+                                     "it as 'CSV UTF-8')")]) from None
+    if "\x00" in text:
+        line = text[:text.index("\x00")].count("\n") + 1
+        raise ScenarioError([Problem(label, f"line {line}", "the file holds a NUL byte: it is "
+                                     "not a CSV text file (save it as 'CSV UTF-8')")])
     if not text.strip():
         raise ScenarioError([Problem(label, "", "the file is empty; it needs a header row "
                                      f"with {', '.join(REQUIRED_ORDER_COLUMNS)}")])
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True, strict=True)
+    rows: list[tuple[int, list[str]]] = []
     try:
-        sniff_rows = list(csv.reader(io.StringIO(text)))
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                            skipinitialspace=True, skip_blank_lines=True)
-    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
-        raise ScenarioError([Problem(label, "", f"not a readable CSV file: {exc}")]) from None
-    header = [str(c).strip() for c in frame.columns]
+        for record in reader:
+            rows.append((len(rows) + 1, record))
+    except csv.Error as exc:
+        raise ScenarioError([Problem(label, f"row {len(rows) + 1} (line {reader.line_num})",
+                                     f"not a readable CSV row: {exc}")]) from None
+    rows = [(number, cells) for number, cells in rows if any(c.strip() for c in cells)]
+    if not rows:
+        raise ScenarioError([Problem(label, "", "the file is empty; it needs a header row "
+                                     f"with {', '.join(REQUIRED_ORDER_COLUMNS)}")])
+    header_row, header_cells = rows[0]
+    header = [c.strip() for c in header_cells]
     problems = []
     for column in REQUIRED_ORDER_COLUMNS:
         if column not in header:
-            problems.append(Problem(label, "header", f"required column '{column}' is missing"))
-    for column in header:
+            problems.append(Problem(label, f"row {header_row} (header)",
+                                    f"required column '{column}' is missing"))
+    for index, column in enumerate(header):
         if column not in ORDER_COLUMNS:
-            problems.append(Problem(label, "header", f"unknown column '{column}' (known: "
-                                    f"{', '.join(ORDER_COLUMNS)})"))
-    for dup in {c for c in header if header.count(c) > 1}:
-        problems.append(Problem(label, "header", f"column '{dup}' appears twice"))
-    if len(sniff_rows) and any(len(r) > len(header) for r in sniff_rows[1:]):
-        problems.append(Problem(label, "", "a row has more cells than the header has columns"))
+            shown = f"unknown column '{column}'" if column else f"column {index + 1} has no name"
+            problems.append(Problem(label, f"row {header_row} (header), column {index + 1}",
+                                    f"{shown} (known: {', '.join(ORDER_COLUMNS)})"))
+    for dup in sorted({c for c in header if c and header.count(c) > 1}):
+        second = header.index(dup, header.index(dup) + 1)
+        problems.append(Problem(label, f"row {header_row} (header), column {second + 1}",
+                                f"column '{dup}' appears twice"))
+    for number, cells in rows[1:]:
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+            problems.append(Problem(label, f"row {number}", f"{len(cells)} cells, but the "
+                                    f"header has {len(header)} columns"))
     if problems:
         raise ScenarioError(problems)
-    frame.columns = header
-    # Spreadsheet row numbers: header is row 1; blank lines skipped by pandas still count.
-    line_numbers = [i + 1 for i, r in enumerate(sniff_rows) if any(c.strip() for c in r)][1:]
     out: list[RawOrder] = []
-    for position, record in enumerate(frame.to_dict(orient="records")):
-        fields = {k: v.strip() for k, v in record.items() if isinstance(v, str) and v.strip()}
-        row = line_numbers[position] if position < len(line_numbers) else position + 2
-        out.append((f"row {row}", label, fields))
+    for number, cells in rows[1:]:
+        fields = {column: cell.strip() for column, cell in zip(header, cells, strict=False)
+                  if cell.strip()}
+        out.append((f"row {number}", label, fields))
     return out

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 PLAN_FORMAT = "suitesched-plan/1"
+
+PlanId = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]+$", min_length=1, max_length=128)]
+"""An id in a plan (order, step, suite, operator, run): the scenario's id alphabet."""
 
 
 class _PlanModel(BaseModel):
@@ -25,30 +28,30 @@ class SolverInfo(_PlanModel):
 class Operation(_PlanModel):
     """One order's instance of a step (or its ``qa_review``), with times and named resources."""
 
-    order_id: str
-    step: str
+    order_id: PlanId
+    step: PlanId
     start: AwareDatetime
     end: AwareDatetime
-    suite: str | None = None
-    equipment: str | None = None
-    operators: tuple[str, ...] = ()
+    suite: PlanId | None = None
+    equipment: PlanId | None = None
+    operators: tuple[PlanId, ...] = ()
     frozen: bool = False
 
 
 class QcRun(_PlanModel):
     """One execution of an assay over a batch of samples (one per listed order)."""
 
-    run_id: str
-    assay: str
+    run_id: PlanId
+    assay: PlanId
     start: AwareDatetime
     end: AwareDatetime
-    analysts: tuple[str, ...] = ()
-    order_ids: tuple[str, ...] = ()
+    analysts: tuple[PlanId, ...] = ()
+    order_ids: tuple[PlanId, ...] = ()
     frozen: bool = False
 
 
 class OrderOutcome(_PlanModel):
-    order_id: str
+    order_id: PlanId
     status: Literal["scheduled", "unscheduled", "cancelled"]
     start: AwareDatetime | None = None
     release: AwareDatetime | None = None
@@ -60,8 +63,8 @@ class OrderOutcome(_PlanModel):
 class Retest(_PlanModel):
     """A QC retest of a retained sample (SPEC §5): one more run of ``assay`` after ``at``."""
 
-    order_id: str
-    assay: str
+    order_id: PlanId
+    assay: PlanId
     at: AwareDatetime
 
 

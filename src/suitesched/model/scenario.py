@@ -14,8 +14,9 @@ from functools import cached_property
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from suitesched.model import limits
 from suitesched.model.values import (
     WEEKDAYS,
     Day,
@@ -33,6 +34,19 @@ ORDER_ID_PATTERN = r"^[A-Za-z0-9._-]+$"
 ID_PATTERN = r"^[A-Za-z0-9._-]+$"
 
 Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=64)]
+
+_LIST = limits.MAX_LIST_ENTRIES
+
+
+def _printable(text: str, what: str) -> str:
+    """Refuse control characters (NUL, escape codes, bidi overrides) and lone surrogates."""
+    for char in text:
+        code = ord(char)
+        if code < 32 or code == 127 or 0xD800 <= code <= 0xDFFF or 0x202A <= code <= 0x202E \
+                or 0x2066 <= code <= 0x2069:
+            raise ValueError(f"the {what} holds an invisible control character (U+{code:04X}); "
+                             "use plain printable text")
+    return text
 
 
 class Frozen(BaseModel):
@@ -57,7 +71,7 @@ class Window(Frozen):
 class StartWindow(Frozen):
     """Allowed start times on given weekdays, ``from`` to ``to`` wall-clock (inclusive)."""
 
-    days: tuple[WeekdayName, ...] = WEEKDAYS
+    days: tuple[WeekdayName, ...] = Field(default=WEEKDAYS, max_length=_LIST)
     from_: TimeOfDay = Field(alias="from")
     to: TimeOfDay
 
@@ -73,7 +87,7 @@ class ShiftPattern(Frozen):
 
     start: TimeOfDay
     end: TimeOfDay
-    days: tuple[WeekdayName, ...] = WEEKDAYS
+    days: tuple[WeekdayName, ...] = Field(default=WEEKDAYS, max_length=_LIST)
 
     @model_validator(mode="after")
     def _not_empty(self) -> ShiftPattern:
@@ -91,7 +105,7 @@ class Horizon(Frozen):
     """The window in which orders may start (SPEC §2.1)."""
 
     start: SiteDateTime
-    days: int = Field(gt=0, le=366)
+    days: int = Field(gt=0, le=limits.MAX_HORIZON_DAYS)
 
     @property
     def end(self) -> datetime:
@@ -101,15 +115,15 @@ class Horizon(Frozen):
 class Suite(Frozen):
     id: Id
     changeover: Duration = 0
-    down: tuple[Window, ...] = ()
-    tags: tuple[str, ...] = ()
+    down: tuple[Window, ...] = Field(default=(), max_length=_LIST)
+    tags: tuple[Id, ...] = Field(default=(), max_length=_LIST)
 
 
 class Equipment(Frozen):
     id: Id
     type: Id
-    capacity: int = Field(default=1, ge=1, le=10_000)
-    down: tuple[Window, ...] = ()
+    capacity: int = Field(default=1, ge=1, le=limits.MAX_CAPACITY)
+    down: tuple[Window, ...] = Field(default=(), max_length=_LIST)
 
 
 def _qualification(value: object) -> object:
@@ -128,10 +142,10 @@ class Qualification(Frozen):
 class Operator(Frozen):
     id: Id
     skills: tuple[Annotated[Qualification, BeforeValidator(_qualification)], ...] = Field(
-        min_length=1
+        min_length=1, max_length=_LIST
     )
-    shifts: tuple[str, ...] = Field(min_length=1)
-    absent: tuple[Window, ...] = ()
+    shifts: tuple[Id, ...] = Field(min_length=1, max_length=_LIST)
+    absent: tuple[Window, ...] = Field(default=(), max_length=_LIST)
 
     def qualification(self, skill: str) -> Qualification | None:
         return next((q for q in self.skills if q.skill == skill), None)
@@ -142,11 +156,11 @@ class Assay(Frozen):
 
     id: Id
     duration: Duration = Field(gt=0)
-    capacity: int = Field(default=1, ge=1, le=10_000)
+    capacity: int = Field(default=1, ge=1, le=limits.MAX_CAPACITY)
     analysts: int = Field(default=1, ge=0, le=100)
     skill: Id | None = None
     hands_on: Duration = 0
-    start_windows: tuple[StartWindow, ...] = ()
+    start_windows: tuple[StartWindow, ...] = Field(default=(), max_length=_LIST)
     sample_max_age: Duration | None = None
 
     @model_validator(mode="after")
@@ -157,6 +171,10 @@ class Assay(Frozen):
             raise ValueError("'hands_on' must be more than 0 when 'analysts' is more than 0")
         if self.hands_on > self.duration:
             raise ValueError("'hands_on' is longer than the assay's 'duration'")
+        if self.sample_max_age == 0:
+            raise ValueError("'sample_max_age' is 0, so no run could ever take a sample: give "
+                             "the longest a sample may wait (e.g. 24h), or leave it out for no "
+                             "limit")
         return self
 
 
@@ -182,11 +200,11 @@ class Step(Frozen):
     duration: Duration = Field(gt=0)
     suite: bool = False
     equipment: Id | None = None
-    operators: int = Field(default=0, ge=0, le=20)
+    operators: int = Field(default=0, ge=0, le=limits.MAX_OPERATORS_PER_STEP)
     skill: Id | None = None
     max_wait: Duration | None = None
-    after: tuple[Lag, ...] = ()
-    start_windows: tuple[StartWindow, ...] = ()
+    after: tuple[Lag, ...] = Field(default=(), max_length=_LIST)
+    start_windows: tuple[StartWindow, ...] = Field(default=(), max_length=_LIST)
 
     @model_validator(mode="after")
     def _operators_need_skill(self) -> Step:
@@ -211,8 +229,8 @@ class QaReview(Frozen):
 class Process(Frozen):
     id: Id
     same_suite: bool = False
-    steps: tuple[Step, ...] = Field(min_length=1)
-    qc: tuple[QcSample, ...] = ()
+    steps: tuple[Step, ...] = Field(min_length=1, max_length=limits.MAX_STEPS_PER_PROCESS)
+    qc: tuple[QcSample, ...] = Field(default=(), max_length=limits.MAX_QC_SAMPLES_PER_PROCESS)
     qa_review: QaReview | None = None
 
     @cached_property
@@ -226,10 +244,10 @@ class Process(Frozen):
 class Objective(Frozen):
     """Weights of the soft goals (SPEC §4.3); defaults make a served order worth most."""
 
-    unscheduled: int = Field(default=1_000_000, ge=0)
-    tardiness_per_hour: int = Field(default=100, ge=0)
-    flow_per_hour: int = Field(default=1, ge=0)
-    change: int = Field(default=10, ge=0)
+    unscheduled: int = Field(default=1_000_000, ge=0, le=limits.MAX_OBJECTIVE_WEIGHT)
+    tardiness_per_hour: int = Field(default=100, ge=0, le=limits.MAX_OBJECTIVE_WEIGHT)
+    flow_per_hour: int = Field(default=1, ge=0, le=limits.MAX_OBJECTIVE_WEIGHT)
+    change: int = Field(default=10, ge=0, le=limits.MAX_OBJECTIVE_WEIGHT)
 
 
 class Order(Frozen):
@@ -265,17 +283,34 @@ class Site(Frozen):
     name: str = Field(min_length=1, max_length=200)
     timezone: Annotated[ZoneInfo, BeforeValidator(parse_timezone)] = ZoneInfo("UTC")
     horizon: Horizon
-    time_step: Duration = Field(default=15, gt=0, le=24 * 60)
-    holidays: tuple[Day, ...] = ()
-    shifts: dict[str, ShiftPattern] = Field(default_factory=dict)
-    suites: tuple[Suite, ...] = ()
-    equipment: tuple[Equipment, ...] = ()
-    operators: tuple[Operator, ...] = ()
-    assays: tuple[Assay, ...] = ()
-    processes: tuple[Process, ...] = ()
+    time_step: Duration = 15
+    holidays: tuple[Day, ...] = Field(default=(), max_length=_LIST)
+    shifts: dict[Id, ShiftPattern] = Field(default_factory=dict, max_length=limits.MAX_SHIFTS)
+    suites: tuple[Suite, ...] = Field(default=(), max_length=limits.MAX_SUITES)
+    equipment: tuple[Equipment, ...] = Field(default=(), max_length=limits.MAX_EQUIPMENT)
+    operators: tuple[Operator, ...] = Field(default=(), max_length=limits.MAX_OPERATORS)
+    assays: tuple[Assay, ...] = Field(default=(), max_length=limits.MAX_ASSAYS)
+    processes: tuple[Process, ...] = Field(default=(), max_length=limits.MAX_PROCESSES)
     objective: Objective = Objective()
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_printable(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the site name is blank")
+        return _printable(value, "site name")
+
+    @field_validator("time_step")
+    @classmethod
+    def _time_step_fits_a_day(cls, value: int) -> int:
+        low, high = limits.MIN_TIME_STEP_MINUTES, limits.MAX_TIME_STEP_MINUTES
+        if not low <= value <= high or (24 * 60) % value:
+            raise ValueError(
+                f"time_step {format_duration(value)} is not a usable planning grid: it must be "
+                f"{low} minutes to 1 day and divide a day evenly (e.g. 5m, 10m, 15m, 30m, 1h)")
+        return value
 
     @cached_property
     def processes_by_id(self) -> dict[str, Process]:

@@ -14,14 +14,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BeforeValidator, ValidationInfo
 
+from suitesched.model.limits import EARLIEST_YEAR, LATEST_YEAR, MAX_DURATION_MINUTES
+
 Minutes = int
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-_DURATION_PART = re.compile(r"(\d+)\s*(d|h|m)")
-_DURATION_FULL = re.compile(r"^\s*(?:\d+\s*[dhm]\s*)+$")
+# ASCII digits only; a space between a number and its unit ("2 h", "1d 12h") is accepted.
+_DURATION_PART = re.compile(r"(\d+)\s*(d|h|m)", re.ASCII)
+_DURATION_FULL = re.compile(r"^\s*(?:\d+\s*[dhm]\s*)+$", re.ASCII)
+_MINUTES = re.compile(r"^\s*-?\d+\s*$", re.ASCII)
 _UNITS = {"d": 24 * 60, "h": 60, "m": 1}
-MAX_DURATION_MINUTES = 366 * 24 * 60
 
 
 def parse_duration(value: Any) -> Minutes:
@@ -32,9 +35,9 @@ def parse_duration(value: Any) -> Minutes:
         minutes = value
     elif isinstance(value, float) and value.is_integer():
         minutes = int(value)
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    elif isinstance(value, str) and _MINUTES.match(value) and len(value) < 40:
         minutes = int(value.strip())
-    elif isinstance(value, str) and _DURATION_FULL.match(value.lower()):
+    elif isinstance(value, str) and len(value) < 40 and _DURATION_FULL.match(value.lower()):
         minutes = sum(int(n) * _UNITS[u] for n, u in _DURATION_PART.findall(value.lower()))
     else:
         raise ValueError(
@@ -66,7 +69,7 @@ def parse_time_of_day(value: Any) -> time:
         return value
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 24 * 60:
         hours, minutes = divmod(value, 60)
-    elif isinstance(value, str) and re.fullmatch(r"\s*\d{1,2}:\d{2}\s*", value):
+    elif isinstance(value, str) and re.fullmatch(r"\s*\d{1,2}:\d{2}\s*", value, re.ASCII):
         hours, minutes = (int(x) for x in value.strip().split(":"))
     else:
         raise ValueError(f"could not read time of day {value!r}: use 'HH:MM', e.g. '07:00'")
@@ -129,12 +132,20 @@ def to_site_datetime(value: Any, tz: ZoneInfo, *, date_means_end_of_day: bool) -
             ) from None
     else:
         raise ValueError(f"expected an ISO 8601 datetime, got {value!r}")
+    _check_year(parsed, value)
     if parsed.tzinfo is None:
         return localize(parsed, tz)
     return parsed
 
 
+def _check_year(moment: date, value: Any) -> None:
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise ValueError(f"{str(value)[:40]!r} is outside the years {EARLIEST_YEAR} to "
+                         f"{LATEST_YEAR}; check the year")
+
+
 def _date_moment(day: date, tz: ZoneInfo, end_of_day: bool) -> datetime:
+    _check_year(day, day.isoformat())
     if end_of_day:
         day = day + timedelta(days=1)
     return datetime(day.year, day.month, day.day, tzinfo=tz)
@@ -145,12 +156,16 @@ def parse_date(value: Any) -> date:
     if isinstance(value, datetime):
         raise ValueError(f"expected a date without time, got {value!r}")
     if isinstance(value, date):
+        _check_year(value, value.isoformat())
         return value
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value.strip())
+            day = date.fromisoformat(value.strip())
         except ValueError:
             pass
+        else:
+            _check_year(day, value)
+            return day
     raise ValueError(f"could not read date {value!r}: use YYYY-MM-DD")
 
 

@@ -36,6 +36,7 @@ from suitesched.model.values import parse_duration, to_site_datetime
 from suitesched.planning.anchors import Anchors, Placement, RetestSample, RunPlacement
 from suitesched.planning.compile import QA_STEP, Compiled, compile_scenario, task_id
 from suitesched.planning.events_apply import EventEffects, apply_events
+from suitesched.planning.explain import plan_reasons
 from suitesched.planning.extract import build_plan
 from suitesched.planning.greedy import greedy_solution
 from suitesched.planning.pools import Pool, make_pools
@@ -133,9 +134,10 @@ def replan_with_scenario(
         raise NoPlanError(
             f"no plan found (solver status {solution.status} after "
             f"{solution.wall_seconds:.1f} s); the previous plan stays current")
+    reasons = plan_reasons(compiled, solution)
     created = datetime.now(UTC).astimezone(scenario.timezone).replace(microsecond=0)
     new_plan = build_plan(compiled, solution, now=moment, created=created, workers=workers,
-                          seed=seed, retests=tuple(retests))
+                          seed=seed, retests=tuple(retests), reasons=reasons)
     return new_plan, new_scenario
 
 

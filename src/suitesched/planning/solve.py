@@ -12,6 +12,7 @@ from suitesched.model.plan import Plan
 from suitesched.model.scenario import Scenario
 from suitesched.model.values import to_site_datetime
 from suitesched.planning.compile import OBJECTIVE_SCALE, Compiled, compile_scenario
+from suitesched.planning.explain import plan_reasons
 from suitesched.planning.extract import build_plan
 from suitesched.planning.greedy import greedy_solution
 from suitesched.planning.lns import improve
@@ -137,6 +138,7 @@ def solve(
         raise NoPlanError(
             f"no plan found (solver status {solution.status} after "
             f"{solution.wall_seconds:.1f} s); try a longer --time-limit")
+    reasons = plan_reasons(compiled, solution)
     created = datetime.now(UTC).astimezone(scenario.timezone).replace(microsecond=0)
     return build_plan(compiled, solution, now=moment, created=created, workers=workers,
-                      seed=seed)
+                      seed=seed, reasons=reasons)

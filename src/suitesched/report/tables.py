@@ -149,3 +149,16 @@ def offers_table(offers: Iterable[Any], process: str) -> Table:
     if not table.row_count:
         table.add_row("-", "no arrival day in the window has a slot", "", "", "")
     return table
+
+
+def explain_table(explanations: Iterable[Any]) -> Table:
+    """Why orders are unscheduled or late: one row per order, the binding cause in words."""
+    table = Table(title="Why orders are unscheduled or late", show_lines=True)
+    table.add_column("order")
+    table.add_column("status")
+    table.add_column("binding")
+    table.add_column("reason", overflow="fold")
+    for e in explanations:
+        style = "red" if e.status == "unscheduled" else "yellow"
+        table.add_row(e.order_id, f"[{style}]{e.status}[/]", "\n".join(e.binding), e.reason)
+    return table
