@@ -30,9 +30,12 @@ from suitesched.planning.compile import QA_STEP, Compiled
 from suitesched.planning.greedy import ONE_ORDER
 from suitesched.planning.subproblem import Book, book_from, subproblem
 from suitesched.solver.run import SolveParams, solve_core
+from suitesched.timeline import merge_spans
 
 EXTRA_SLOTS = 2
 """QC runs added per day when the runs of an assay are relaxed."""
+NARROW_TRIES = 3
+"""Single uses of the extra unit tried when narrowing a cause's window."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,9 @@ class ResourceClass:
     """Core resource ids (suite and equipment ids, people pools); for ``qc`` the family id."""
     amount: int = 1
     """How many units one of the order's tasks needs at once (an operator pair: 2)."""
+    needs: frozenset[frozenset[str]] = frozenset()
+    """The candidate sets of the order's needs of this class: the extra unit serves exactly
+    these (a receipt step's people are a subset of the aseptic ones, yet another skill)."""
 
     @property
     def key(self) -> str:
@@ -64,10 +70,15 @@ class Explanation:
     binding: tuple[str, ...] = ()
     """Keys of the binding resource classes (``people:aseptic``, ``suites:suites``...)."""
     window: tuple[datetime, datetime] | None = None
+    cause: str = "capacity"
+    """``capacity`` (one more unit of ``binding`` frees it), ``calendar`` (nobody on shift or
+    a resource down even on an empty site), ``time`` (stability window, horizon or due date
+    too short even alone), ``contention`` (no class alone frees it) or ``search`` (it fits;
+    the optimiser did not find the slot in its limit)."""
 
     def to_json_dict(self) -> dict[str, object]:
         return {"order_id": self.order_id, "status": self.status, "reason": self.reason,
-                "binding": list(self.binding),
+                "cause": self.cause, "binding": list(self.binding),
                 "window": None if self.window is None else [
                     self.window[0].isoformat(), self.window[1].isoformat()]}
 
@@ -110,7 +121,8 @@ class Explainer:
         if self._fit(gid, book) is not None:
             return Explanation(gid, "unscheduled", (
                 "it fits against the rest of this plan, but the optimiser did not place it "
-                "within its time limit; a longer --time-limit or a re-plan will"))
+                "within its time limit; a longer --time-limit or a re-plan will"),
+                cause="search")
         return self._cause(gid, book, deadline=None, status="unscheduled")
 
     def _late(self, gid: str) -> Explanation:
@@ -122,7 +134,7 @@ class Explainer:
         if self._fit(gid, book, deadline=group.due) is not None:
             return Explanation(gid, "late", prefix + (
                 "an on-time slot is free against the rest of this plan, but the optimiser "
-                "did not find it within its time limit"))
+                "did not find it within its time limit"), cause="search")
         explanation = self._cause(gid, book, deadline=group.due, status="late")
         return dataclasses.replace(explanation, reason=prefix + explanation.reason)
 
@@ -134,6 +146,7 @@ class Explainer:
         for cls in classes:
             fit = self._fit(gid, book, deadline=deadline, relax=(cls,))
             if fit is not None:
+                fit = self._narrowed(gid, book, deadline, cls, fit)
                 text, window = self._phrase(gid, cls, fit)
                 return Explanation(gid, status, text, (cls.key,), window)
         if len(classes) > 1 and self._fit(gid, book, deadline=deadline,
@@ -153,6 +166,28 @@ class Explainer:
                                tuple(cls.key for cls in needed), parts[0][1])
         return self._alone(gid, deadline, status, classes)
 
+    def _narrowed(self, gid: str, book: Book, deadline: int | None, cls: ResourceClass,
+                  fit: CoreSolution) -> CoreSolution:
+        """A fit that needs the extra unit for one task only, if there is one.
+
+        A free extra unit gets used wherever convenient, so the relaxed placement can spread
+        it over days. Offering it only during one of those uses in turn (earliest first)
+        finds *when* the order lacks it - the window a planner can act on.
+        """
+        extra = f"{VIRTUAL}{cls.key}"
+        holds = {h.id: h for h in self.problem.holds}
+        uses = sorted({(fit.tasks[holds[h].first].start, fit.tasks[holds[h].last].end)
+                       for h, r in fit.holds.items() if r == extra}
+                      | {(t.start, t.end) for t in fit.tasks.values()
+                         if any(r == extra for req in t.choice for r, _ in req)})
+        if len(uses) < 2:
+            return fit
+        for span in uses[:NARROW_TRIES]:
+            narrow = self._fit(gid, book, deadline=deadline, relax=(cls,), only=span)
+            if narrow is not None:
+                return narrow
+        return fit
+
     def _alone(self, gid: str, deadline: int | None, status: str,
                classes: list[ResourceClass]) -> Explanation:
         """The order does not fit even with more capacity: calendars or the horizon bind."""
@@ -161,14 +196,14 @@ class Explainer:
             keys = ", ".join(cls.name for cls in classes)
             return Explanation(gid, status, (
                 f"{keys} are all taken by other orders when it could run; no single resource "
-                "frees it"), tuple(cls.key for cls in classes))
+                "frees it"), tuple(cls.key for cls in classes), cause="contention")
         for cls in classes:
             fit = self._fit(gid, empty, deadline=deadline, relax=(cls,), calendars=True)
             if fit is not None:
                 text, window = self._calendar_phrase(gid, cls, fit)
-                return Explanation(gid, status, text, (cls.key,), window)
-        return Explanation(gid, status, self._time_phrase(gid, deadline), ("time",),
-                           self._start_window(gid))
+                return Explanation(gid, status, text, (cls.key,), window, cause="calendar")
+        return Explanation(gid, status, self._time_phrase(gid, deadline), (),
+                           self._start_window(gid), cause="time")
 
     # ------------------------------------------------------------------ model
     def classes(self, gid: str) -> list[ResourceClass]:
@@ -188,12 +223,13 @@ class Explainer:
             else:
                 found[cls.key] = dataclasses.replace(
                     old, resources=old.resources | cls.resources,
-                    amount=max(old.amount, cls.amount))
+                    amount=max(old.amount, cls.amount), needs=old.needs | cls.needs)
 
         suites = frozenset(r for h in self.problem.holds if h.group == gid
                            for r in h.candidates)
         if suites:
-            add(ResourceClass("suites", "suites", suites))
+            add(ResourceClass("suites", "suites", suites, needs=frozenset(
+                frozenset(h.candidates) for h in self.problem.holds if h.group == gid)))
         for task in self.tasks_of[gid]:
             step = task.id.split("/", 1)[1]
             for mode in task.modes:
@@ -201,26 +237,27 @@ class Explainer:
                     ids = frozenset(c.resource for c in req.candidates)
                     if req.label == "equipment" and ids:
                         kind = equipment_type.get(next(iter(sorted(ids))), "equipment")
-                        add(ResourceClass("equipment", kind, ids))
+                        add(ResourceClass("equipment", kind, ids, needs=frozenset({ids})))
                     elif ids and self.resources[next(iter(ids))].kind == "people":
                         add(ResourceClass("people", skill_of.get(step) or "qualified", ids,
-                                          req.amount))
+                                          req.amount, frozenset({ids})))
         for family in self.problem.batches:
             if any(m.group == gid for m in family.members):
                 add(ResourceClass("qc", family.id, frozenset({family.id})))
                 if family.requirement is not None:
                     assay = scenario.assays_by_id.get(family.id)
                     skill = assay.skill if assay is not None and assay.skill else "qc"
-                    add(ResourceClass("people", skill, frozenset(
-                        c.resource for c in family.requirement.candidates),
-                        family.requirement.amount))
+                    ids = frozenset(c.resource for c in family.requirement.candidates)
+                    add(ResourceClass("people", skill, ids, family.requirement.amount,
+                                      frozenset({ids})))
         order = {"people": 0, "suites": 1, "equipment": 2, "qc": 3}
         return sorted(found.values(), key=lambda c: (order[c.kind], c.name))
 
     def _fit(self, gid: str, book: Book, *, deadline: int | None = None,
-             relax: Iterable[ResourceClass] = (), calendars: bool = False
-             ) -> CoreSolution | None:
-        """The order placed against ``book`` with ``relax`` given more capacity, or None."""
+             relax: Iterable[ResourceClass] = (), calendars: bool = False,
+             only: tuple[int, int] | None = None) -> CoreSolution | None:
+        """The order placed against ``book`` with ``relax`` given more capacity (available
+        only during ``only``, when given), or None."""
         tasks = self.tasks_of[gid]
         group: Group = dataclasses.replace(self.groups[gid], optional=True,
                                            unscheduled_cost=10**9)
@@ -229,7 +266,7 @@ class Explainer:
                                          else min(t.latest_end, deadline))
                      if t.id == group.end_task else t for t in tasks]
         sub = subproblem(self.problem, [group], tasks, book, self.problem.horizon)
-        sub = _relaxed(sub, tuple(relax), calendars)
+        sub = _relaxed(sub, tuple(relax), calendars, only)
         solution = solve_core(sub, self.params)
         self.fits += 1
         if solution.feasible and solution.present.get(gid, False):
@@ -250,6 +287,11 @@ class Explainer:
             return f"{cls.name} run capacity full {days}", window
         who = f"{cls.name}-qualified operator" + (" pair" if cls.amount == 2 else "") \
             if cls.amount <= 2 else f"{cls.amount} {cls.name}-qualified operators"
+        steps = self._extra_steps(cls, fit)
+        if 1 <= len(steps) <= 3:
+            # Name the steps that lacked people, each with its own time: more useful than one
+            # window spanning the days between them.
+            days = " and ".join(f"for {step} {self._span((a, b))}" for step, a, b in steps)
         text = f"no {who} free on shift {days}"
         stability = self._stability(gid)
         deadline = self._order(gid).latest_first_start
@@ -257,15 +299,24 @@ class Explainer:
             text += f", within the {stability} stability window of {gid}"
         return text, window
 
+    def _extra_steps(self, cls: ResourceClass, fit: CoreSolution
+                     ) -> list[tuple[str, datetime, datetime]]:
+        """The order's steps that used the extra unit of ``cls``, in time order."""
+        extra = f"{VIRTUAL}{cls.key}"
+        return [(tid.split("/", 1)[1], self.tl.moment(t.start), self.tl.moment(t.end))
+                for tid, t in sorted(fit.tasks.items(), key=lambda kv: kv[1].start)
+                if any(r == extra for req in t.choice for r, _ in req)]
+
     def _calendar_phrase(self, gid: str, cls: ResourceClass, fit: CoreSolution
                          ) -> tuple[str, tuple[datetime, datetime] | None]:
-        window = self._start_window(gid) or self._use_window(cls, fit)
+        window = self._use_window(cls, fit) or self._start_window(gid)
         days = self._span(window)
         if cls.kind == "people":
             text = f"no {cls.name}-qualified operator on shift {days}"
             stability = self._stability(gid)
-            if stability:
-                text += f", the {stability} stability window of {gid}"
+            deadline = self._order(gid).latest_first_start
+            if stability and window and deadline and window[0] <= deadline:
+                text += f", within the {stability} stability window of {gid}"
             return text, window
         if cls.kind == "qc":
             return f"no {cls.name} run can start {days} (start windows)", window
@@ -366,8 +417,8 @@ VIRTUAL = "+extra:"
 """Prefix of the resources a relaxation adds (one more suite, unit or qualified pair)."""
 
 
-def _relaxed(sub: CoreProblem, relax: tuple[ResourceClass, ...], calendars: bool
-             ) -> CoreProblem:
+def _relaxed(sub: CoreProblem, relax: tuple[ResourceClass, ...], calendars: bool,
+             only: tuple[int, int] | None = None) -> CoreProblem:
     """``sub`` with one more unit of each class in ``relax`` - a suite, an equipment unit, a
     qualified operator (pair) working whenever any of the class works, more QC runs a day -
     or, with ``calendars``, with the class's calendars opened (nobody off shift, nothing down).
@@ -381,7 +432,7 @@ def _relaxed(sub: CoreProblem, relax: tuple[ResourceClass, ...], calendars: bool
         return _open_calendars(sub, relax)
     resources = {r.id: r for r in sub.resources}
     added: list[Resource] = []
-    extra_of: dict[frozenset[str], str] = {}
+    extra_of: dict[frozenset[str], list[str]] = defaultdict(list)
     for cls in relax:
         if cls.kind == "qc":
             continue
@@ -389,22 +440,24 @@ def _relaxed(sub: CoreProblem, relax: tuple[ResourceClass, ...], calendars: bool
         if not members:
             continue
         unavailable = _common(m.unavailable for m in members) if cls.kind == "people" else ()
+        if only is not None:
+            unavailable = tuple(merge_spans([*unavailable, (0, only[0]),
+                                             (only[1], sub.horizon + 1)]))
         extra = Resource(f"{VIRTUAL}{cls.key}", cls.amount if cls.kind == "people" else 1,
                          unavailable, members[0].setup, members[0].kind)
         added.append(extra)
-        extra_of[cls.resources] = extra.id
+        for need in cls.needs:
+            extra_of[need].append(extra.id)
 
     def widened(candidates: tuple[Candidate, ...]) -> tuple[Candidate, ...]:
         ids = frozenset(c.resource for c in candidates)
-        extra = [rid for cls_ids, rid in extra_of.items() if ids and ids <= cls_ids]
-        return candidates + tuple(Candidate(rid) for rid in extra)
+        return candidates + tuple(Candidate(rid) for rid in extra_of.get(ids, ()))
 
     tasks = tuple(dataclasses.replace(t, modes=tuple(dataclasses.replace(m, requirements=tuple(
         dataclasses.replace(req, candidates=widened(req.candidates))
         for req in m.requirements)) for m in t.modes)) for t in sub.tasks)
     holds = tuple(dataclasses.replace(h, candidates=h.candidates + tuple(
-        rid for ids, rid in extra_of.items() if set(h.candidates) <= ids))
-        for h in sub.holds)
+        extra_of.get(frozenset(h.candidates), ()))) for h in sub.holds)
     families = {f for cls in relax if cls.kind == "qc" for f in cls.resources}
     batches = []
     for family in sub.batches:
