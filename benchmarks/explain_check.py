@@ -62,14 +62,14 @@ def enlarged(data: dict[str, Any], explanation: Explanation, order: dict[str, An
                                    "tags": tags})
         elif kind == "equipment":
             like = next(e for e in data["equipment"] if e["type"] == name)
-            data["equipment"].append({"id": "EXTRA-E", "type": name,
+            data["equipment"].append({"id": f"EXTRA-{name}", "type": name,
                                       "capacity": like.get("capacity", 1)})
         elif kind == "people":
             skilled = [op for op in data["operators"] if any(
                 (s if isinstance(s, str) else s["skill"]) == name for s in op["skills"])]
             shifts = sorted({s for op in skilled for s in op["shifts"]})
             for i in range(2):  # enough for a pair; a single-operator step uses one
-                data["operators"].append({"id": f"EXTRA-P{i + 1}", "skills": [name],
+                data["operators"].append({"id": f"EXTRA-{name}-{i + 1}", "skills": [name],
                                           "shifts": shifts})
         else:
             return None

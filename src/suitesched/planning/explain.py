@@ -17,6 +17,7 @@ reproducible like plans are.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -523,32 +524,45 @@ NOT_EXPLAINED = ("not explained within this run's budget: `suitesched explain SC
 
 def explain_solution(compiled: Compiled, solution: CoreSolution, *,
                      params: SolveParams = ONE_ORDER, orders: Iterable[str] | None = None,
-                     max_models: int | None = None) -> dict[str, Explanation]:
+                     max_models: int | None = None, max_seconds: float | None = None
+                     ) -> dict[str, Explanation]:
     """Explanations of the unscheduled and late orders of ``solution`` (or of ``orders``).
 
-    With ``max_models``, orders are explained in turn until that many one-order models have
-    been solved; the rest are left out. A count, not seconds, keeps the result reproducible.
+    With ``max_models`` (a count: reproducible) or ``max_seconds`` (wall clock), orders are
+    explained in turn until the budget is spent; the rest are left out.
     """
     explainer = Explainer(compiled, solution, params)
     pending = explainer.pending() if orders is None else list(orders)
+    started = time.monotonic()
     out: dict[str, Explanation] = {}
     for gid in pending:
         if max_models is not None and explainer.fits >= max_models:
+            break
+        if max_seconds is not None and time.monotonic() - started >= max_seconds:
             break
         out[gid] = explainer.explain(gid)
     return out
 
 
 PLAN_MODELS = 80
-"""One-order models a plan may spend on the ``reason`` of its orders (a few each, about
-0.1-0.3 s apiece: a bounded addition to the solve); `explain` has no such budget."""
+"""One-order models a reproducible plan (one with a deterministic limit) may spend on the
+``reason`` of its orders; `explain` has no such budget."""
+PLAN_SECONDS = 30.0
+"""At most this long (and a quarter of the time limit) on reasons for a wall-clock-limited
+plan: a one-order model costs 0.1-0.3 s at 50 orders and about a second at 400."""
 
 
-def plan_reasons(compiled: Compiled, solution: CoreSolution) -> dict[str, str]:
-    """The ``reason`` of every unscheduled and late order for a plan's ``orders`` table;
-    orders past the budget say how to get theirs."""
+def plan_reasons(compiled: Compiled, solution: CoreSolution, *,
+                 time_limit: float | None = None,
+                 max_deterministic_time: float | None = None) -> dict[str, str]:
+    """The ``reason`` of every unscheduled and late order for a plan's ``orders`` table,
+    unscheduled orders first; orders past the budget say how to get theirs."""
     pending = Explainer(compiled, solution).pending()
-    done = explain_solution(compiled, solution, orders=pending, max_models=PLAN_MODELS)
+    if max_deterministic_time is not None or time_limit is None:
+        done = explain_solution(compiled, solution, orders=pending, max_models=PLAN_MODELS)
+    else:
+        done = explain_solution(compiled, solution, orders=pending,
+                                max_seconds=min(PLAN_SECONDS, max(5.0, time_limit / 4)))
     return {gid: done[gid].reason if gid in done else NOT_EXPLAINED for gid in pending}
 
 

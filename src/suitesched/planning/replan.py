@@ -134,7 +134,8 @@ def replan_with_scenario(
         raise NoPlanError(
             f"no plan found (solver status {solution.status} after "
             f"{solution.wall_seconds:.1f} s); the previous plan stays current")
-    reasons = plan_reasons(compiled, solution)
+    reasons = plan_reasons(compiled, solution, time_limit=time_limit,
+                           max_deterministic_time=max_deterministic_time)
     created = datetime.now(UTC).astimezone(scenario.timezone).replace(microsecond=0)
     new_plan = build_plan(compiled, solution, now=moment, created=created, workers=workers,
                           seed=seed, retests=tuple(retests), reasons=reasons)

@@ -138,7 +138,8 @@ def solve(
         raise NoPlanError(
             f"no plan found (solver status {solution.status} after "
             f"{solution.wall_seconds:.1f} s); try a longer --time-limit")
-    reasons = plan_reasons(compiled, solution)
+    reasons = plan_reasons(compiled, solution, time_limit=time_limit,
+                           max_deterministic_time=max_deterministic_time)
     created = datetime.now(UTC).astimezone(scenario.timezone).replace(microsecond=0)
     return build_plan(compiled, solution, now=moment, created=created, workers=workers,
                       seed=seed, reasons=reasons)
