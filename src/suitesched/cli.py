@@ -283,15 +283,28 @@ def generate(
     weeks: Annotated[int, typer.Option("--weeks", min=1, max=52,
                                        help="Weeks over which orders arrive.")] = 4,
     seed: SeedOpt = 0,
+    as_json: JsonOpt = False,
 ) -> None:
     """Write a realistic synthetic site (resources scale with volume) for benchmarks."""
 
     def body() -> int:
         import suitesched as ss
         from suitesched.generate import generate_site, write_generated
+        from suitesched.io.scenario_reader import build_scenario
 
-        path = write_generated(generate_site(orders, weeks, seed), out)
+        data = generate_site(orders, weeks, seed)
+        site = {k: v for k, v in data.items() if k != "orders"}
+        # Validate before writing: a site past the input limits is refused, nothing written.
+        build_scenario(site, [(f"orders[{i}]", "orders.csv", o)
+                              for i, o in enumerate(data["orders"])], site_label="site.yaml")
+        path = write_generated(data, out)
         scenario = ss.load_scenario(path)
+        if as_json:
+            sys.stdout.write(json.dumps({
+                "path": str(path), "orders": len(scenario.orders),
+                "suites": len(scenario.suites), "operators": len(scenario.operators),
+                "equipment": len(scenario.equipment)}, indent=2) + "\n")
+            return EXIT_DONE
         console.print(f"Wrote [bold]{path}[/]: {len(scenario.orders)} orders, "
                       f"{len(scenario.suites)} suites, {len(scenario.operators)} operators, "
                       f"{len(scenario.equipment)} equipment units.")

@@ -124,8 +124,9 @@ def generate_site(orders: int, weeks: int = 4, seed: int = 0) -> dict[str, Any]:
     suites = [{"id": f"S{i + 1:02d}", "changeover": "90m"} for i in range(n_suites)]
     suites[-1].update(changeover="3h", tags=["bsl2_plus"])
     if n_suites > 2:
-        maintenance = datetime.combine(HORIZON_START + timedelta(days=rng.randrange(7, days)),
-                                       datetime.min.time())
+        first = min(7, days - 1)  # a one-week site still gets its maintenance day
+        maintenance = datetime.combine(
+            HORIZON_START + timedelta(days=rng.randrange(first, days)), datetime.min.time())
         suites[0]["down"] = [{"start": maintenance.isoformat(timespec="minutes"),
                               "end": (maintenance + timedelta(days=1)).isoformat(
                                   timespec="minutes")}]
