@@ -47,10 +47,9 @@ SHIFTS: dict[str, dict[str, Any]] = {
 ``allweek`` leaves ``days`` to its default (every day)."""
 
 QC_NEEDS_QA_REVIEW = True
-"""Workaround: a process with QC samples always gets a ``qa_review``. Without one the solver
-reports the release at the last operation's end, before the QC result is in (reproduced by
-``test_release_without_qa_review_waits_for_qc`` in tests/engine/test_properties_full.py, an
-xfail). Set to False once that is fixed."""
+"""A process with QC samples always gets a ``qa_review``: release is the end of the review after
+the last QC run (SPEC §4.1.8), and a scenario without one is refused
+(``test_qc_without_qa_review_is_refused_with_a_located_message``)."""
 
 SKILLS = ("aseptic", "receipt", "qc_micro", "qa")
 TAG = "bsl2_plus"

@@ -39,7 +39,7 @@ from suitesched.model.scenario import Scenario
 SOLVE = {"time_limit": 30.0, "workers": 2, "seed": 0, "max_deterministic_time": 2.0}
 """Solver options: deterministic, small; the wall-clock limit is only a safety net."""
 
-REPLAN_EXAMPLES = 6
+REPLAN_EXAMPLES = 12
 """Examples per leading event type (8 types)."""
 
 HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
@@ -61,13 +61,15 @@ def _solve(sc: Scenario, **options: Any) -> Plan | None:
 
 def _no_violations(sc: Scenario, plan: Plan, previous: Plan | None = None,
                    exempt: set[str] = frozenset()) -> None:
+    """No broken hard rule, except frozen-work differences of ``exempt`` records (step actuals:
+    the checker cannot see events)."""
     violations = [v for v in ss.check_plan(sc, plan, previous=previous)
                   if not (v.rule.startswith("4.1.10") and set(v.records) <= exempt)]
     assert violations == [], "\n".join(map(str, violations))
 
 
 # ---------------------------------------------------------------------------- (a) solve
-@_settings(30)
+@_settings(40)
 @given(scenarios())
 def test_solve_never_crashes_and_every_plan_passes_the_checker(sc: Scenario) -> None:
     plan = _solve(sc)
@@ -90,7 +92,7 @@ def _comparable(plan: Plan) -> dict[str, Any]:
     return data
 
 
-@_settings(12)
+@_settings(25)
 @given(scenarios(), st.integers(0, 9))
 def test_same_seed_and_deterministic_limit_give_the_same_plan(sc: Scenario, seed: int) -> None:
     options = {"time_limit": None, "workers": 2, "seed": seed, "max_deterministic_time": 1.5}
@@ -144,7 +146,6 @@ def test_replan_keeps_frozen_work_and_passes_the_checker(lead: str) -> None:
             # always gives the solver a complete warm start): it must name the records.
             assert collision.problems, f"no plan and no colliding records: {collision}"
             outcomes["frozen collision"] += 1
-            print("COLL", items, now, collision.problems)
             return
         outcomes["plan"] += 1
         updated = ss.updated_scenario(sc, plan, parsed)
@@ -165,7 +166,6 @@ def test_replan_keeps_frozen_work_and_passes_the_checker(lead: str) -> None:
                 assert key in old or "/".join(key) in actuals, f"{key} planned in the past"
 
     case()
-    print("OUTCOMES", lead, outcomes, kinds)
     # Not vacuous: the lead type was drawn and re-planned to valid plans.
     assert kinds[lead] >= 1 and outcomes["plan"] >= REPLAN_EXAMPLES // 2, (outcomes, kinds)
 
@@ -226,19 +226,67 @@ def test_event_strategy_draws_every_event_type() -> None:
 
 
 # ---------------------------------------------------------------------------- bugs found
-@pytest.mark.xfail(strict=True, reason="bug: without a qa_review the plan's release is the "
-                   "last operation's end, not the end of the order's last QC run (SPEC §1: "
-                   "release is when the last assay result is in); the run is left anywhere")
-def test_release_without_qa_review_waits_for_qc() -> None:
+def test_qc_without_qa_review_is_refused_with_a_located_message() -> None:
+    # Release is the end of the QA review after the last QC run (SPEC §4.1.8): a process with
+    # QC samples and no review has no release moment, so the scenario is refused.
     process = {"id": "p",
                "steps": [{"id": "a", "duration": "1h", "suite": True},
                          {"id": "b", "duration": "1h", "suite": True}],
                "qc": [{"assay": "ster", "sample_after": "b"}]}
-    sc = scenario(site(assays=[{"id": "ster", "duration": "4h", "analysts": 0}],
-                       processes=[process]),
-                  [{"order_id": "A", "process": "p", "arrival": "2026-12-07T07:00",
-                    "due": "2026-12-20"}])
-    plan = ss.solve(sc, **SOLVE)
-    run = plan.qc_runs[0]
-    assert plan.outcome("A").release == run.end  # got: end of step b, 2026-12-07T11:00
-    assert ss.check_plan(sc, plan) == []  # got: [4.1.8 release] … is not the end of its last …
+    with pytest.raises(ss.ScenarioError) as caught:
+        scenario(site(assays=[{"id": "ster", "duration": "4h", "analysts": 0}],
+                      processes=[process]),
+                 [{"order_id": "A", "process": "p", "arrival": "2026-12-07T07:00",
+                   "due": "2026-12-20"}])
+    assert any(p.location == "processes[0].qa_review" and "needs a qa_review" in p.message
+               for p in caught.value.problems)
+
+
+def test_replan_keeps_started_work_of_an_order_it_cannot_finish() -> None:
+    process = {"id": "p", "steps": [
+        {"id": "select", "duration": "1h", "suite": True},
+        {"id": "grow", "duration": "12h", "equipment": "incubator"},
+        {"id": "harvest", "duration": "1h", "suite": True,
+         "after": [{"step": "grow", "from": "end", "max": "2h"}]}]}
+    sc = scenario(site(processes=[process]), [{"order_id": "A", "process": "p",
+                                                "arrival": "2026-12-07T08:00",
+                                                "due": "2026-12-20"}])
+    plan = ss.solve(sc, **SOLVE)  # select 08:00-09:00 S1, grow 09:00-21:00, harvest 21:00
+    grow = next(op for op in plan.operations if op.step == "grow")
+    now = grow.start + timedelta(hours=1)  # select done, grow running: both frozen
+    items = [{"id": "e1", "type": "resource_down", "at": now.isoformat(), "resource": "S1",
+              "start": grow.end.isoformat(), "end": (grow.end + timedelta(hours=6)).isoformat()}]
+    events = parse_events(items, sc, "repro", plan=plan)
+    try:
+        new = ss.replan(sc, plan, events, now=now, **SOLVE)
+    except NoPlanError as collision:  # acceptable: the harvest can no longer be done
+        assert collision.problems
+        return
+    # got: no operations at all, order A "unscheduled" (reason: suites S1 fully booked …)
+    started = [(op.step, op.start) for op in plan.operations if op.start < now]
+    assert [(op.step, op.start) for op in new.operations if op.start < now] == started
+
+
+def test_replan_lags_count_from_off_grid_actual_times() -> None:
+    process = {"id": "p", "steps": [
+        {"id": "select", "duration": "1h", "suite": True},
+        {"id": "grow", "duration": "12h", "equipment": "incubator"},
+        {"id": "feed", "duration": "1h", "suite": True,
+         "after": [{"step": "grow", "from": "start", "min": "1h", "max": "1h"}]}]}
+    sc = scenario(site(processes=[process], time_step="30m"),
+                  [{"order_id": "A", "process": "p", "arrival": "2026-12-07T00:00",
+                    "due": "2026-12-10"}])
+    plan = ss.solve(sc, **SOLVE)  # grow 02:00-14:00, feed 03:00 (exactly 1 h after)
+    grow = next(op for op in plan.operations if op.step == "grow")
+    start = grow.start + timedelta(minutes=15)  # it really started a quarter late
+    now = start + timedelta(minutes=5)
+    items = [{"id": "e1", "type": "step_actual", "at": now.isoformat(), "order": "A",
+              "step": "grow", "start": start.isoformat(),
+              "end": (start + timedelta(hours=12)).isoformat()}]
+    events = parse_events(items, sc, "repro", plan=plan)
+    try:
+        new = ss.replan(sc, plan, events, now=now, **SOLVE)
+    except NoPlanError:  # acceptable: 1 h after 02:15 is off the 30 min grid
+        return
+    # got: feed kept at 03:00, 45 min after the real start of grow
+    assert ss.check_plan(ss.updated_scenario(sc, plan, events), new) == []

@@ -495,6 +495,12 @@ def _process_problems(site: Site, process: Process, at: str) -> list[Located]:
     if process.qa_review is not None:
         out += _skill_problem(site, process.qa_review.skill, process.qa_review.operators,
                               f"{at}.qa_review.skill")
+    elif process.qc:
+        # Release is the end of the QA review that follows the last QC run (SPEC §4.1.8): with
+        # QC samples and no review there is no moment the results are in.
+        out.append((f"{at}.qa_review", "a process with qc samples needs a qa_review (release "
+                    "is the end of the QA review after the last QC run); add e.g. "
+                    "{duration: 2h, skill: qa}"))
     return out
 
 

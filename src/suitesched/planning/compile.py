@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from suitesched.core.problem import (
     BatchFamily,
@@ -299,19 +299,32 @@ class _Builder:
         return tuple(needs)
 
     def _step_lags(self, process: Process, index: int, step: Step, ids: dict[str, str]) -> None:
-        tl = self.tl
         if ids[step.id] in self.anchors.fixed and (index == 0 or all(
                 ids[s.id] in self.anchors.fixed for s in process.steps[:index])):
             return  # kept work after kept work: facts, not constraints
         if step.after:
             for lag in step.after:
-                self.lags.append(Lag(
-                    ids[lag.step], ids[step.id], lag.from_, tl.ticks_ceil(lag.min),
-                    tl.ticks_floor(lag.max) if lag.max is not None else None))
+                self.lags.append(self._lag(ids[lag.step], ids[step.id], lag.from_, lag.min,
+                                           lag.max))
         elif index > 0:
-            self.lags.append(Lag(
-                ids[process.steps[index - 1].id], ids[step.id], "end", 0,
-                tl.ticks_floor(step.max_wait) if step.max_wait is not None else None))
+            self.lags.append(self._lag(ids[process.steps[index - 1].id], ids[step.id], "end",
+                                       0, step.max_wait))
+
+    def _lag(self, pred: str, succ: str, ref: str, low: int, high: int | None) -> Lag:
+        """A lag in ticks. From kept work whose recorded time is off the grid (an actual
+        start at 09:15 on a 30 min grid sits at the 09:00 tick), the minutes between the
+        tick and the real moment are added first, so the lag counts from the real moment."""
+        tl = self.tl
+        offset = 0
+        placed = self.anchors.fixed.get(pred)
+        if placed is not None:
+            real = placed.start_time if ref == "start" else placed.end_time
+            tick = placed.start if ref == "start" else placed.end
+            offset = round((real.astimezone(UTC) - tl.moment(tick).astimezone(UTC))
+                           .total_seconds() / 60)
+        # ticks_ceil and ticks_floor round negative minutes the right way too.
+        return Lag(pred, succ, ref, tl.ticks_ceil(offset + low),
+                   tl.ticks_floor(offset + high) if high is not None else None)
 
     def _suite_holds(self, order: Order, process: Process, ids: dict[str, str]) -> None:
         """Group the order's suite steps into holds (see the module docstring)."""

@@ -280,10 +280,11 @@ class Explainer:
         window = self._use_window(cls, fit)
         days = self._span(window)
         if cls.kind == "suites":
-            return f"suites {_id_range(cls.resources)} fully booked {days}", window
+            return f"suites {_id_range(cls.resources)} {self._taken(cls, window)} {days}", \
+                window
         if cls.kind == "equipment":
-            return (f"every {cls.name} ({_id_range(self._units(cls))}) taken {days}",
-                    window)
+            return (f"every {cls.name} ({_id_range(self._units(cls))}) "
+                    f"{self._taken(cls, window, 'taken')} {days}", window)
         if cls.kind == "qc":
             return f"{cls.name} run capacity full {days}", window
         who = f"{cls.name}-qualified operator" + (" pair" if cls.amount == 2 else "") \
@@ -299,6 +300,19 @@ class Explainer:
         if stability and window and deadline and window[0] <= deadline:
             text += f", within the {stability} stability window of {gid}"
         return text, window
+
+    def _taken(self, cls: ResourceClass, window: tuple[datetime, datetime] | None,
+               booked: str = "fully booked") -> str:
+        """``down`` when every unit of the class is down over the window (the record to name
+        is the outage), ``booked or down`` when some are, else ``booked``."""
+        if window is None:
+            return booked
+        lo, hi = self.tl.tick_floor(window[0]), self.tl.tick_ceil(window[1])
+        down = [r for r in cls.resources if any(
+            s < hi and e > lo for s, e in self.resources[r].unavailable)]
+        if down and len(down) == len(cls.resources):
+            return "down"
+        return f"{booked} or down ({_id_range(down)})" if down else booked
 
     def _extra_steps(self, cls: ResourceClass, fit: CoreSolution
                      ) -> list[tuple[str, datetime, datetime]]:

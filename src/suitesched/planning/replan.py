@@ -36,7 +36,7 @@ from suitesched.model.values import parse_duration, to_site_datetime
 from suitesched.planning.anchors import Anchors, Placement, RetestSample, RunPlacement
 from suitesched.planning.compile import QA_STEP, Compiled, compile_scenario, task_id
 from suitesched.planning.events_apply import EventEffects, apply_events
-from suitesched.planning.explain import plan_reasons
+from suitesched.planning.explain import explain_solution, plan_reasons
 from suitesched.planning.extract import build_plan
 from suitesched.planning.greedy import greedy_solution
 from suitesched.planning.pools import Pool, make_pools
@@ -126,6 +126,7 @@ def replan_with_scenario(
     anchors, kept = reader.anchors(plan, effects, retests)
     compiled = compile_scenario(new_scenario, moment, anchors=anchors, pools=pools)
     warm = _warm_start(compiled, kept, _unserved(plan, new_scenario) - effects.touched)
+    _check_started_orders_fit(compiled, warm)
     solution = plan_core(compiled, time_limit=time_limit, workers=workers, seed=seed,
                          max_deterministic_time=max_deterministic_time, progress=progress,
                          extra=dict(cp_sat_parameters), hint=warm,
@@ -140,6 +141,25 @@ def replan_with_scenario(
     new_plan = build_plan(compiled, solution, now=moment, created=created, workers=workers,
                           seed=seed, retests=tuple(retests), reasons=reasons)
     return new_plan, new_scenario
+
+
+def _check_started_orders_fit(compiled: Compiled, warm: CoreSolution) -> None:
+    """Work that has started cannot be dropped (SPEC §4.1.10): an order with frozen work that
+    the repair cannot finish any more is a hard conflict, named with its binding cause."""
+    stuck = sorted(g.id for g in compiled.problem.groups
+                   if not g.optional and not warm.present.get(g.id))
+    if not stuck:
+        return
+    # The repair found no way; before giving up, let the exact model try (small, one order).
+    explained = explain_solution(compiled, warm, orders=stuck)
+    problems = [Problem(f"order {oid}", "started work",
+                        "its work has started (frozen) but it can no longer be finished: "
+                        + explained[oid].reason) for oid in stuck
+                if explained[oid].cause != "search"]
+    if problems:
+        raise NoPlanError(
+            f"{len(problems)} order(s) with started work can no longer be finished; the "
+            "previous plan stays current", problems)
 
 
 def _check_started_delays(events: list[Any], plan: Plan) -> None:

@@ -87,6 +87,9 @@ def plan_core(
         solution = CoreSolution(status="NOT_RUN", objective=None, bound=None,
                                 wall_seconds=0.0)
     bound = solution.bound
+    if baseline is not None and any(not g.optional and not baseline.present.get(g.id)
+                                    for g in problem.groups):
+        baseline = None  # it drops work that must stay (a started order): never a fallback
     incumbent = solution if solution.feasible else baseline
     if baseline is not None and solution.feasible and \
             objective_value(problem, baseline) < objective_value(problem, solution):
