@@ -561,22 +561,30 @@ def explain_solution(compiled: Compiled, solution: CoreSolution, *,
 PLAN_MODELS = 80
 """One-order models a reproducible plan (one with a deterministic limit) may spend on the
 ``reason`` of its orders; `explain` has no such budget."""
-PLAN_SECONDS = 30.0
-"""At most this long (and a quarter of the time limit) on reasons for a wall-clock-limited
-plan: a one-order model costs 0.1-0.3 s at 50 orders and about a second at 400."""
+REASON_SHARE = 0.15
+"""Share of a wall-clock time limit kept back from the solve for the reasons, so that planning
+and explaining together take about the limit (a one-order model costs 0.1-0.3 s at 50 orders
+and about a second at 400)."""
+MIN_REASON_SECONDS = 3.0
+
+
+def solve_share(time_limit: float | None) -> float | None:
+    """The part of ``time_limit`` the solver gets; the rest is for the reasons."""
+    return None if time_limit is None else time_limit * (1 - REASON_SHARE)
 
 
 def plan_reasons(compiled: Compiled, solution: CoreSolution, *,
-                 time_limit: float | None = None,
+                 seconds_left: float | None = None,
                  max_deterministic_time: float | None = None) -> dict[str, str]:
     """The ``reason`` of every unscheduled and late order for a plan's ``orders`` table,
-    unscheduled orders first; orders past the budget say how to get theirs."""
+    unscheduled orders first, within what is left of the time limit (or, for a reproducible
+    plan, :data:`PLAN_MODELS` models); orders past the budget say how to get theirs."""
     pending = Explainer(compiled, solution).pending()
-    if max_deterministic_time is not None or time_limit is None:
+    if max_deterministic_time is not None or seconds_left is None:
         done = explain_solution(compiled, solution, orders=pending, max_models=PLAN_MODELS)
     else:
         done = explain_solution(compiled, solution, orders=pending,
-                                max_seconds=min(PLAN_SECONDS, max(5.0, time_limit / 4)))
+                                max_seconds=max(MIN_REASON_SECONDS, seconds_left))
     return {gid: done[gid].reason if gid in done else NOT_EXPLAINED for gid in pending}
 
 

@@ -20,6 +20,7 @@ The steps, in order:
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -36,7 +37,7 @@ from suitesched.model.values import parse_duration, to_site_datetime
 from suitesched.planning.anchors import Anchors, Placement, RetestSample, RunPlacement
 from suitesched.planning.compile import QA_STEP, Compiled, compile_scenario, task_id
 from suitesched.planning.events_apply import EventEffects, apply_events
-from suitesched.planning.explain import explain_solution, plan_reasons
+from suitesched.planning.explain import explain_solution, plan_reasons, solve_share
 from suitesched.planning.extract import build_plan
 from suitesched.planning.greedy import greedy_solution
 from suitesched.planning.pools import Pool, make_pools
@@ -110,6 +111,7 @@ def replan_with_scenario(
     **cp_sat_parameters: object,
 ) -> tuple[Plan, Scenario]:
     """:func:`replan`, also returning the updated scenario the new plan is valid for."""
+    started = time.monotonic()
     moment = resolve_replan_now(scenario, now)
     loaded = _events_of(events, scenario, plan)
     _check_event_times(loaded, moment)
@@ -127,7 +129,8 @@ def replan_with_scenario(
     compiled = compile_scenario(new_scenario, moment, anchors=anchors, pools=pools)
     warm = _warm_start(compiled, kept, _unserved(plan, new_scenario) - effects.touched)
     _check_started_orders_fit(compiled, warm)
-    solution = plan_core(compiled, time_limit=time_limit, workers=workers, seed=seed,
+    solution = plan_core(compiled, time_limit=solve_share(time_limit), workers=workers,
+                         seed=seed,
                          max_deterministic_time=max_deterministic_time, progress=progress,
                          extra=dict(cp_sat_parameters), hint=warm,
                          focus=effects.touched)
@@ -135,8 +138,9 @@ def replan_with_scenario(
         raise NoPlanError(
             f"no plan found (solver status {solution.status} after "
             f"{solution.wall_seconds:.1f} s); the previous plan stays current")
-    reasons = plan_reasons(compiled, solution, time_limit=time_limit,
-                           max_deterministic_time=max_deterministic_time)
+    reasons = plan_reasons(
+        compiled, solution, max_deterministic_time=max_deterministic_time,
+        seconds_left=None if time_limit is None else time_limit - (time.monotonic() - started))
     created = datetime.now(UTC).astimezone(scenario.timezone).replace(microsecond=0)
     new_plan = build_plan(compiled, solution, now=moment, created=created, workers=workers,
                           seed=seed, retests=tuple(retests), reasons=reasons)

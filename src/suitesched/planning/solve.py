@@ -12,7 +12,7 @@ from suitesched.model.plan import Plan
 from suitesched.model.scenario import Scenario
 from suitesched.model.values import to_site_datetime
 from suitesched.planning.compile import OBJECTIVE_SCALE, Compiled, compile_scenario
-from suitesched.planning.explain import plan_reasons
+from suitesched.planning.explain import plan_reasons, solve_share
 from suitesched.planning.extract import build_plan
 from suitesched.planning.greedy import greedy_solution
 from suitesched.planning.lns import improve
@@ -132,17 +132,19 @@ def solve(
     Raises :class:`NoPlanError` if the solver finds no plan within its limits (with optional
     orders this only happens when the limit is too short).
     """
+    started = time.monotonic()
     moment = resolve_now(scenario, now)
     compiled = compile_scenario(scenario, moment)
-    solution = plan_core(compiled, time_limit=time_limit, workers=workers, seed=seed,
+    solution = plan_core(compiled, time_limit=solve_share(time_limit), workers=workers, seed=seed,
                          max_deterministic_time=max_deterministic_time, progress=progress,
                          extra=dict(cp_sat_parameters))
     if not solution.feasible:
         raise NoPlanError(
             f"no plan found (solver status {solution.status} after "
             f"{solution.wall_seconds:.1f} s); try a longer --time-limit")
-    reasons = plan_reasons(compiled, solution, time_limit=time_limit,
-                           max_deterministic_time=max_deterministic_time)
+    reasons = plan_reasons(
+        compiled, solution, max_deterministic_time=max_deterministic_time,
+        seconds_left=None if time_limit is None else time_limit - (time.monotonic() - started))
     created = datetime.now(UTC).astimezone(scenario.timezone).replace(microsecond=0)
     return build_plan(compiled, solution, now=moment, created=created, workers=workers,
                       seed=seed, reasons=reasons)
