@@ -24,7 +24,6 @@ import time
 from typing import Any
 
 from suitesched.check import check_plan
-from suitesched.core.solution import CoreSolution
 from suitesched.generate import generate_site
 from suitesched.io.scenario_reader import build_scenario
 from suitesched.model.scenario import Scenario
@@ -32,9 +31,10 @@ from suitesched.planning.compile import compile_scenario
 from suitesched.planning.explain import Explainer, Explanation, explain
 from suitesched.planning.extract import build_plan
 from suitesched.planning.greedy import ONE_ORDER
+from suitesched.planning.lns import merge_move
 from suitesched.planning.plan_solution import solution_from_plan
 from suitesched.planning.solve import solve
-from suitesched.planning.subproblem import book_from, record, subproblem
+from suitesched.planning.subproblem import book_from, subproblem
 from suitesched.solver.run import solve_core
 
 COLUMNS = ["orders", "seed", "order_id", "status", "cause", "binding", "freed", "violations",
@@ -93,14 +93,7 @@ def freed(scenario: Scenario, plan, order_id: str, late: bool) -> tuple[bool, in
     fit = solve_core(sub, ONE_ORDER)
     if not (fit.feasible and fit.present.get(order_id)):
         return False, 0
-    group_of = {t.id: t.group for t in compiled.problem.tasks}
-    hold_group = {h.id: h.group for h in compiled.problem.holds}
-    merged = CoreSolution(status="FEASIBLE", objective=None, bound=None, wall_seconds=0.0)
-    merged.present = {g: g in others or g == order_id for g in solution.present}
-    merged.tasks = {t: r for t, r in solution.tasks.items() if group_of[t] in others}
-    merged.holds = {h: r for h, r in solution.holds.items() if hold_group[h] in others}
-    record(compiled.problem, sub, fit, book, merged)
-    merged.runs = [run for runs in book.runs.values() for run in runs]
+    merged = merge_move(compiled.problem, solution, others, sub, fit, book)
     new_plan = build_plan(compiled, merged, now=plan.now, created=plan.created, workers=1,
                           seed=0)
     violations = check_plan(scenario, new_plan)

@@ -101,6 +101,7 @@ class Explainer:
         for task in self.problem.tasks:
             self.tasks_of[task.group].append(task)
         self.groups = {g.id: g for g in self.problem.groups}
+        self.orders = {o.order_id: o for o in compiled.orders}
         self.resources = {r.id: r for r in self.problem.resources}
         self.present = {g for g, here in solution.present.items() if here}
 
@@ -175,12 +176,7 @@ class Explainer:
         it over days. Offering it only during one of those uses in turn (earliest first)
         finds *when* the order lacks it - the window a planner can act on.
         """
-        extra = f"{VIRTUAL}{cls.key}"
-        holds = {h.id: h for h in self.problem.holds}
-        uses = sorted({(fit.tasks[holds[h].first].start, fit.tasks[holds[h].last].end)
-                       for h, r in fit.holds.items() if r == extra}
-                      | {(t.start, t.end) for t in fit.tasks.values()
-                         if any(r == extra for req in t.choice for r, _ in req)})
+        uses = sorted(set(self._extra_spans(cls, fit, runs=False)))
         if len(uses) < 2:
             return fit
         for span in uses[:NARROW_TRIES]:
@@ -211,7 +207,7 @@ class Explainer:
         """The resource classes order ``gid`` draws on, in a stable order."""
         scenario = self.compiled.scenario
         equipment_type = {e.id: e.type for e in scenario.equipment}
-        process = scenario.processes_by_id[self._order(gid).process]
+        process = scenario.processes_by_id[self.orders[gid].process]
         skill_of = {s.id: s.skill for s in process.steps}
         if process.qa_review is not None:
             skill_of[QA_STEP] = process.qa_review.skill
@@ -283,7 +279,7 @@ class Explainer:
             return f"suites {_id_range(cls.resources)} {self._taken(cls, window)} {days}", \
                 window
         if cls.kind == "equipment":
-            return (f"every {cls.name} ({_id_range(self._units(cls))}) "
+            return (f"every {cls.name} ({_id_range(cls.resources)}) "
                     f"{self._taken(cls, window, 'taken')} {days}", window)
         if cls.kind == "qc":
             return f"{cls.name} run capacity full {days}", window
@@ -294,12 +290,7 @@ class Explainer:
             # Name the steps that lacked people, each with its own time: more useful than one
             # window spanning the days between them.
             days = " and ".join(f"for {step} {self._span((a, b))}" for step, a, b in steps)
-        text = f"no {who} free on shift {days}"
-        stability = self._stability(gid)
-        deadline = self._order(gid).latest_first_start
-        if stability and window and deadline and window[0] <= deadline:
-            text += f", within the {stability} stability window of {gid}"
-        return text, window
+        return f"no {who} free on shift {days}{self._within_stability(gid, window)}", window
 
     def _taken(self, cls: ResourceClass, window: tuple[datetime, datetime] | None,
                booked: str = "fully booked") -> str:
@@ -327,15 +318,11 @@ class Explainer:
         window = self._use_window(cls, fit) or self._start_window(gid)
         days = self._span(window)
         if cls.kind == "people":
-            text = f"no {cls.name}-qualified operator on shift {days}"
-            stability = self._stability(gid)
-            deadline = self._order(gid).latest_first_start
-            if stability and window and deadline and window[0] <= deadline:
-                text += f", within the {stability} stability window of {gid}"
-            return text, window
+            return (f"no {cls.name}-qualified operator on shift {days}"
+                    f"{self._within_stability(gid, window)}", window)
         if cls.kind == "qc":
             return f"no {cls.name} run can start {days} (start windows)", window
-        return f"{cls.name} {_id_range(self._units(cls))} down {days}", window
+        return f"{cls.name} {_id_range(cls.resources)} down {days}", window
 
     def _time_phrase(self, gid: str, deadline: int | None) -> str:
         window = self._start_window(gid)
@@ -353,16 +340,9 @@ class Explainer:
     # ------------------------------------------------------------------ helpers
     def _use_window(self, cls: ResourceClass, fit: CoreSolution
                     ) -> tuple[datetime, datetime] | None:
-        spans: list[tuple[int, int]] = []
         holds = {h.id: h for h in self.problem.holds}
-        extra = f"{VIRTUAL}{cls.key}"
         # Where the relaxed placement used the extra capacity is where the order lacked it.
-        spans += [(fit.tasks[holds[h].first].start, fit.tasks[holds[h].last].end)
-                  for h, r in fit.holds.items() if r == extra]
-        spans += [(t.start, t.end) for t in fit.tasks.values()
-                  if any(r == extra for req in t.choice for r, _ in req)]
-        spans += [(run.start, run.start + self._family_duration(run.family))
-                  for run in fit.runs if any(r == extra for r, _ in run.choice)]
+        spans = self._extra_spans(cls, fit)
         if spans:
             return (self.tl.moment(min(s for s, _ in spans)),
                     self.tl.moment(max(e for _, e in spans)))
@@ -385,6 +365,20 @@ class Explainer:
             return None
         return (self.tl.moment(min(s for s, _ in spans)), self.tl.moment(max(e for _, e in spans)))
 
+    def _extra_spans(self, cls: ResourceClass, fit: CoreSolution, *, runs: bool = True
+                     ) -> list[tuple[int, int]]:
+        """Tick spans of the holds, tasks (and QC runs) that used the extra unit of ``cls``."""
+        extra = f"{VIRTUAL}{cls.key}"
+        holds = {h.id: h for h in self.problem.holds}
+        spans = [(fit.tasks[holds[h].first].start, fit.tasks[holds[h].last].end)
+                 for h, r in fit.holds.items() if r == extra]
+        spans += [(t.start, t.end) for t in fit.tasks.values()
+                  if any(r == extra for req in t.choice for r, _ in req)]
+        if runs:
+            spans += [(run.start, run.start + self._family_duration(run.family))
+                      for run in fit.runs if any(r == extra for r, _ in run.choice)]
+        return spans
+
     def _start_window(self, gid: str) -> tuple[datetime, datetime] | None:
         tasks = self.tasks_of[gid]
         first = min(t.earliest_start for t in tasks)
@@ -395,18 +389,20 @@ class Explainer:
     def _family_duration(self, family_id: str) -> int:
         return next(f.duration for f in self.problem.batches if f.id == family_id)
 
-    def _units(self, cls: ResourceClass) -> frozenset[str]:
-        return cls.resources
-
-    def _order(self, gid: str):
-        return next(o for o in self.compiled.orders if o.order_id == gid)
-
     def _stability(self, gid: str) -> str | None:
-        order = self._order(gid)
+        order = self.orders[gid]
         if order.stability is None:
             return None
         hours = order.stability / 60
         return f"{hours:g} h"
+
+    def _within_stability(self, gid: str, window: tuple[datetime, datetime] | None) -> str:
+        """``, within the 48 h stability window of X`` when the window starts inside it."""
+        stability = self._stability(gid)
+        deadline = self.orders[gid].latest_first_start
+        if stability and window and deadline and window[0] <= deadline:
+            return f", within the {stability} stability window of {gid}"
+        return ""
 
     def _release(self, gid: str) -> datetime:
         end_task = self.groups[gid].end_task or ""
@@ -547,6 +543,11 @@ def explain_solution(compiled: Compiled, solution: CoreSolution, *,
     """
     explainer = Explainer(compiled, solution, params)
     pending = explainer.pending() if orders is None else list(orders)
+    return _explain_within(explainer, pending, max_models, max_seconds)
+
+
+def _explain_within(explainer: Explainer, pending: list[str], max_models: int | None,
+                    max_seconds: float | None) -> dict[str, Explanation]:
     started = time.monotonic()
     out: dict[str, Explanation] = {}
     for gid in pending:
@@ -579,12 +580,13 @@ def plan_reasons(compiled: Compiled, solution: CoreSolution, *,
     """The ``reason`` of every unscheduled and late order for a plan's ``orders`` table,
     unscheduled orders first, within what is left of the time limit (or, for a reproducible
     plan, :data:`PLAN_MODELS` models); orders past the budget say how to get theirs."""
-    pending = Explainer(compiled, solution).pending()
+    explainer = Explainer(compiled, solution)
+    pending = explainer.pending()
     if max_deterministic_time is not None or seconds_left is None:
-        done = explain_solution(compiled, solution, orders=pending, max_models=PLAN_MODELS)
+        done = _explain_within(explainer, pending, PLAN_MODELS, None)
     else:
-        done = explain_solution(compiled, solution, orders=pending,
-                                max_seconds=max(MIN_REASON_SECONDS, seconds_left))
+        done = _explain_within(explainer, pending, None,
+                               max(MIN_REASON_SECONDS, seconds_left))
     return {gid: done[gid].reason if gid in done else NOT_EXPLAINED for gid in pending}
 
 

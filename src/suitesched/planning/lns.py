@@ -109,7 +109,7 @@ def improve(
             spent += solution.deterministic_time
             if not solution.feasible:
                 continue
-            candidate = _merge(problem, best, keep, sub, solution, book)
+            candidate = merge_move(problem, best, keep, sub, solution, book)
             value = objective_value(problem, candidate)
             if focus is not None and _someone_worse(groups, chunk, best, candidate):
                 continue
@@ -134,8 +134,9 @@ def _someone_worse(groups: dict, chunk: list[str], before: CoreSolution,
     return False
 
 
-def _merge(problem: CoreProblem, base: CoreSolution, keep: set[str], sub: CoreProblem,
-           solution: CoreSolution, book: Book) -> CoreSolution:
+def merge_move(problem: CoreProblem, base: CoreSolution, keep: set[str], sub: CoreProblem,
+               solution: CoreSolution, book: Book) -> CoreSolution:
+    """``base`` with the groups outside ``keep`` replaced by a sub-problem's ``solution``."""
     group_of = {t.id: t.group for t in problem.tasks}
     hold_group = {h.id: h.group for h in problem.holds}
     merged = CoreSolution(status="FEASIBLE", objective=None, bound=base.bound,

@@ -154,7 +154,8 @@ def _check_started_orders_fit(compiled: Compiled, warm: CoreSolution) -> None:
                    if not g.optional and not warm.present.get(g.id))
     if not stuck:
         return
-    # The repair found no way; before giving up, let the exact model try (small, one order).
+    # Name why; an order the exact one-order model can still place ("search") is left to
+    # the solver rather than reported.
     explained = explain_solution(compiled, warm, orders=stuck)
     problems = [Problem(f"order {oid}", "started work",
                         "its work has started (frozen) but it can no longer be finished: "
