@@ -9,7 +9,8 @@ day - the date the site promised. Every kept order is then servable *by construc
 booking is a witness plan), which makes "every servable order served" a measurable target.
 
 It then measures, on the booked site: the greedy baseline, the relaxed bound (each order
-alone, tightened by the shared release step: :mod:`suitesched.planning.bounds`), and ``ss.solve`` with the given limit::
+alone, tightened by the shared release step: :mod:`suitesched.planning.bounds`), and
+``ss.solve`` with the given limit::
 
     python benchmarks/booked_intake.py --orders 100 --seed 1 --time-limit 60
 
