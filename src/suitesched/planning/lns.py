@@ -25,10 +25,16 @@ PARTNERS = 6
 """How many nearest orders (by arrival) a late or unscheduled order is paired with."""
 CHUNK = 2
 """Orders freed per move: small moves solve to optimality fast and were measured best."""
+BLOCKERS = (3, 6)
+"""A late or unscheduled order is also freed with the orders that hold its resources where it
+wants to start: first the top 3 of them, then the top 6."""
+BLOCKER_WINDOW_DAYS = 2
+"""How far after its earliest start an order's blockers are looked for."""
 
 
 def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int,
-                   focus: set[str] | None = None) -> list[list[str]]:
+                   focus: set[str] | None = None, day_ticks: int | None = None
+                   ) -> list[list[str]]:
     """Groups to free together: around each bad group first, then sliding windows.
 
     With ``focus`` (a re-plan: the orders events touched), only the focus groups are freed,
@@ -50,6 +56,10 @@ def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int,
         return bool(end and group.due is not None and end.end > group.due)
 
     out: list[list[str]] = []
+    if focus is None and day_ticks is not None:
+        bad = [gid for gid in order if is_bad(gid)]
+        for width in BLOCKERS:
+            out += [[gid, *blockers(problem, solution, gid, width, day_ticks)] for gid in bad]
     for gid in order:
         if (gid in focus) if focus is not None else is_bad(gid):
             # Pair a late or missing order with each of its nearest competitors in turn.
@@ -62,6 +72,40 @@ def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int,
     return out
 
 
+def blockers(problem: CoreProblem, solution: CoreSolution, group_id: str, count: int,
+             day_ticks: int) -> list[str]:
+    """The ``count`` orders that book most of ``group_id``'s resources in the days it wants.
+
+    Pairs by arrival rarely free a late or unscheduled order: what stands in its way is
+    whoever holds its people, suites and equipment in the days after it could start, and
+    those orders must move together with it. Ties go by order id, for determinism.
+    """
+    tasks = [t for t in problem.tasks if t.group == group_id]
+    if not tasks:
+        return []
+    wanted = {c.resource for t in tasks for mode in t.modes for req in mode.requirements
+              for c in req.candidates}
+    wanted |= {r for h in problem.holds if h.group == group_id for r in h.candidates}
+    start = min(t.earliest_start for t in tasks)
+    end = start + BLOCKER_WINDOW_DAYS * day_ticks
+    group_of = {t.id: t.group for t in problem.tasks}
+    overlap: dict[str, int] = defaultdict(int)
+
+    def count_use(other: str, first: int, last: int) -> None:
+        if other != group_id and first < end and last > start:
+            overlap[other] += min(last, end) - max(first, start)
+
+    for task_id, result in solution.tasks.items():
+        if any(resource in wanted for requirement in result.choice for resource, _ in requirement):
+            count_use(group_of[task_id], result.start, result.end)
+    for hold in problem.holds:
+        resource = solution.holds.get(hold.id)
+        if resource in wanted and hold.first in solution.tasks:
+            count_use(hold.group, solution.tasks[hold.first].start,
+                      solution.tasks[hold.last].end)
+    return sorted(overlap, key=lambda g: (-overlap[g], g))[:count]
+
+
 def improve(
     problem: CoreProblem,
     incumbent: CoreSolution,
@@ -70,9 +114,11 @@ def improve(
     params: SolveParams,
     size: int = CHUNK,
     focus: set[str] | None = None,
+    day_ticks: int | None = None,
 ) -> CoreSolution:
     """Improve ``incumbent`` by fix-and-optimise moves within ``time_limit`` seconds (or the
-    deterministic budget of ``params``); never returns a worse solution."""
+    deterministic budget of ``params``); never returns a worse solution. ``day_ticks`` (ticks
+    per day) enables the moves that free a bad order with its blockers."""
     started = time.monotonic()
     budget = params.max_deterministic_time
     spent = 0.0
@@ -89,7 +135,7 @@ def improve(
     while rounds < max_rounds:
         rounds += 1
         improved = False
-        for chunk in neighbourhoods(problem, best, size, focus):
+        for chunk in neighbourhoods(problem, best, size, focus, day_ticks):
             left = time_limit - (time.monotonic() - started)
             if budget is not None:
                 # Deterministic mode: only the deterministic budget stops the search.

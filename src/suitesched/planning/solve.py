@@ -101,7 +101,8 @@ def plan_core(
             max_deterministic_time * (1 - share)
         incumbent = improve(problem, incumbent, time_limit=left() or 60.0,
                             params=SolveParams(workers=workers, seed=seed,
-                                               max_deterministic_time=budget), focus=focus)
+                                               max_deterministic_time=budget), focus=focus,
+                            day_ticks=24 * 60 // compiled.timeline.step)
     if incumbent is not solution:
         value = objective_value(problem, incumbent)
         incumbent.objective = value / OBJECTIVE_SCALE
