@@ -83,6 +83,10 @@ class Timeline:
     def step(self) -> int:
         return self.scenario.time_step
 
+    @property
+    def ticks_per_day(self) -> int:
+        return 24 * 60 // self.step
+
     @cached_property
     def origin(self) -> datetime:
         return self.scenario.horizon.start.astimezone(UTC)

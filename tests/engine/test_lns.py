@@ -17,6 +17,6 @@ def test_blockers_are_the_orders_holding_its_resources_in_the_days_it_wants() ->
     solution = plan_core(compiled, time_limit=None, workers=1, seed=0,
                          max_deterministic_time=5.0)
     assert all(solution.present.values())
-    day_ticks = 24 * 60 // compiled.timeline.step
+    day_ticks = compiled.timeline.ticks_per_day
     assert blockers(compiled.problem, solution, "C", 3, day_ticks) == ["A"]
     assert blockers(compiled.problem, solution, "B", 3, day_ticks) == []

@@ -6,8 +6,16 @@ compared with a solver plan on the same scale.
 
 from __future__ import annotations
 
-from suitesched.core.problem import CoreProblem
+from suitesched.core.problem import CoreProblem, Group
 from suitesched.core.solution import CoreSolution
+
+
+def release_terms(group: Group, end: int) -> tuple[int, int]:
+    """A served order's tardiness and flow terms if it is released at tick ``end``."""
+    tardiness = group.tardiness_cost * max(0, end - group.due) if group.due is not None else 0
+    flow = group.flow_cost * max(0, end - group.flow_origin) \
+        if group.flow_origin is not None else 0
+    return tardiness, flow
 
 
 def objective_terms(problem: CoreProblem, solution: CoreSolution) -> dict[str, int]:
@@ -19,11 +27,9 @@ def objective_terms(problem: CoreProblem, solution: CoreSolution) -> dict[str, i
             continue
         if group.end_task is None or group.end_task not in solution.tasks:
             continue
-        end = solution.tasks[group.end_task].end
-        if group.due is not None:
-            terms["tardiness"] += group.tardiness_cost * max(0, end - group.due)
-        if group.flow_origin is not None:
-            terms["flow"] += group.flow_cost * max(0, end - group.flow_origin)
+        tardiness, flow = release_terms(group, solution.tasks[group.end_task].end)
+        terms["tardiness"] += tardiness
+        terms["flow"] += flow
     if problem.makespan_cost:
         terms["makespan"] = problem.makespan_cost * max(
             (t.end for t in solution.tasks.values()), default=0)

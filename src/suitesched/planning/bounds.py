@@ -21,6 +21,7 @@ from collections import defaultdict
 
 from ortools.graph.python import min_cost_flow
 
+from suitesched.core.evaluate import release_terms
 from suitesched.core.problem import CoreProblem, Group, Task
 from suitesched.planning.subproblem import Book, subproblem
 from suitesched.solver.run import SolveParams, solve_core
@@ -140,7 +141,7 @@ def release_step_bound(problem: CoreProblem, alone: dict[str, Alone]) -> float:
             end = max(earliest_end, release)
             if rid in cands and end <= latest_end:
                 flow.add_arc_with_capacity_and_unit_cost(node, first_slot + s, 1,
-                                                         _release_cost(group, end))
+                                                         sum(release_terms(group, end)))
     for s, (_, _, _, units) in enumerate(slots):
         flow.add_arc_with_capacity_and_unit_cost(first_slot + s, sink, units, 0)
     flow.set_node_supply(source, len(jobs))
@@ -155,10 +156,3 @@ def relaxed_bound(problem: CoreProblem, params: SolveParams = ALONE) -> float:
     each order alone, tightened by the shared release step."""
     return release_step_bound(problem, alone_results(problem, params))
 
-
-def _release_cost(group: Group, end: int) -> int:
-    """The order's tardiness and flow terms if it is released at tick ``end``."""
-    cost = group.flow_cost * max(0, end - (group.flow_origin or 0))
-    if group.due is not None:
-        cost += group.tardiness_cost * max(0, end - group.due)
-    return cost

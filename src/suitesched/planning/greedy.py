@@ -90,7 +90,7 @@ class Inserter:
         for task in self.problem.tasks:
             self.tasks_of[task.group].append(task)
         self.groups = {g.id: g for g in self.problem.groups}
-        self.ticks_per_day = 24 * 60 // compiled.timeline.step
+        self.ticks_per_day = compiled.timeline.ticks_per_day
         self.reserved = {s.id for s in compiled.scenario.suites if s.tags}
         self.required = {o.order_id for o in compiled.orders if o.requires}
 

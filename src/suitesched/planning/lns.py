@@ -57,9 +57,10 @@ def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int,
 
     out: list[list[str]] = []
     if focus is None and day_ticks is not None:
-        bad = [gid for gid in order if is_bad(gid)]
+        ranked = {gid: blockers(problem, solution, gid, max(BLOCKERS), day_ticks)
+                  for gid in order if is_bad(gid)}
         for width in BLOCKERS:
-            out += [[gid, *blockers(problem, solution, gid, width, day_ticks)] for gid in bad]
+            out += [[gid, *others[:width]] for gid, others in ranked.items()]
     for gid in order:
         if (gid in focus) if focus is not None else is_bad(gid):
             # Pair a late or missing order with each of its nearest competitors in turn.

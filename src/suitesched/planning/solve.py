@@ -102,7 +102,7 @@ def plan_core(
         incumbent = improve(problem, incumbent, time_limit=left() or 60.0,
                             params=SolveParams(workers=workers, seed=seed,
                                                max_deterministic_time=budget), focus=focus,
-                            day_ticks=24 * 60 // compiled.timeline.step)
+                            day_ticks=compiled.timeline.ticks_per_day)
     if incumbent is not solution:
         value = objective_value(problem, incumbent)
         incumbent.objective = value / OBJECTIVE_SCALE
