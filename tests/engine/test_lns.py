@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from helpers import order, scenario, site
 from suitesched.planning.compile import compile_scenario
-from suitesched.planning.lns import blockers
+from suitesched.planning.lns import BLOCKERS, bad_groups, blocker_moves, blockers
 from suitesched.planning.solve import plan_core
 
 
@@ -20,3 +22,21 @@ def test_blockers_are_the_orders_holding_its_resources_in_the_days_it_wants() ->
     day_ticks = compiled.timeline.ticks_per_day
     assert blockers(compiled.problem, solution, "C", 3, day_ticks) == ["A"]
     assert blockers(compiled.problem, solution, "B", 3, day_ticks) == []
+
+
+def test_bad_orders_are_the_missing_and_the_late_and_each_gets_narrow_moves_first() -> None:
+    sc = scenario(site(), [order("A"), order("C", arrival="2026-12-07T07:15")])
+    compiled = compile_scenario(sc, sc.horizon.start)
+    problem = compiled.problem
+    solution = plan_core(compiled, time_limit=None, workers=1, seed=0,
+                         max_deterministic_time=5.0)
+    assert bad_groups(problem, solution) == set()
+    dropped = dataclasses.replace(solution, present={**solution.present, "C": False})
+    assert bad_groups(problem, dropped) == {"C"}
+    late = {g.id: dataclasses.replace(g, due=0) for g in problem.groups}
+    assert bad_groups(dataclasses.replace(problem, groups=tuple(late.values())),
+                      solution) == {"A", "C"}
+    day_ticks = compiled.timeline.ticks_per_day
+    moves = blocker_moves(problem, solution, ["C", "A"], day_ticks)
+    assert moves[:2] == [["C", "A"], ["A", "C"]]  # every bad order's narrow move first
+    assert len(moves) == 2 * len(BLOCKERS)

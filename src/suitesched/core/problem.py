@@ -191,3 +191,7 @@ class CoreProblem:
     change_cost: int = 0
     move_cost_per_tick: int = 0
     names: dict[str, str] = field(default_factory=dict)
+    left_justified: bool = False
+    """Among plans of equal cost, prefer fewer new batch runs, then earlier starts. The tie-break
+    never outweighs one unit of cost. An insertion heuristic needs it: which of many equally
+    good placements an order takes decides what the orders after it can still use."""

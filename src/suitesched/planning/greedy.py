@@ -22,11 +22,15 @@ from suitesched.planning.subproblem import Book, book_from, record, subproblem
 from suitesched.solver.run import SolveParams, solve_core
 
 SMALL_MODEL = {"cp_model_probing_level": 0, "max_presolve_iterations": 1}
-"""CP-SAT settings for the many tiny models of insertion and fix-and-optimise: their wall time
-is mostly presolve, and one presolve pass halves it (100 generated orders: greedy 17 s -> 8 s,
-as many orders placed)."""
+"""CP-SAT settings for the many small models of fix-and-optimise: their wall time is mostly
+presolve, and one presolve pass halves it (100 generated orders: greedy 17 s -> 8 s, as many
+orders placed)."""
+ONE_ORDER_MODEL = {**SMALL_MODEL, "cp_model_presolve": False, "linearization_level": 0}
+"""A one-order model is solved faster without presolve or LP relaxation at all: its search is
+short, and presolving ~1,000 booked intervals cost more than it saved (booked 400-order site:
+greedy 98 s -> 41 s, every model still solved to optimality; RESULTS.md)."""
 ONE_ORDER = SolveParams(time_limit=None, workers=1, seed=0, max_deterministic_time=2.0,
-                         extra=SMALL_MODEL)
+                        extra=ONE_ORDER_MODEL)
 WINDOW_DAYS = 35
 """Each insertion first looks this far after the order's arrival (a small model), then, if the
 order does not fit, over the whole timeline."""
@@ -117,7 +121,8 @@ class Inserter:
                 problem.horizon, earliest + window * self.ticks_per_day)
             group = dataclasses.replace(self.groups[group_id], optional=True,
                                         unscheduled_cost=10**9)
-            sub = subproblem(problem, [group], tasks, book, limit, avoid)
+            sub = dataclasses.replace(subproblem(problem, [group], tasks, book, limit, avoid),
+                                      left_justified=True)
             solution = solve_core(sub, self.params)
             if solution.feasible and solution.present.get(group_id, False):
                 return sub, solution

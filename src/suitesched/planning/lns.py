@@ -10,7 +10,7 @@ With a deterministic budget the sequence of moves, and so the plan, is reproduci
 from __future__ import annotations
 
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 
 from suitesched.core.evaluate import objective_value
 from suitesched.core.problem import CoreProblem
@@ -46,23 +46,12 @@ def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int,
         first_start[task.group] = min(first_start[task.group], task.earliest_start)
     order = sorted((g.id for g in problem.groups), key=lambda g: (first_start[g], g))
     position = {g: i for i, g in enumerate(order)}
-    groups = {g.id: g for g in problem.groups}
-
-    def is_bad(gid: str) -> bool:
-        if not solution.present.get(gid):
-            return True
-        group = groups[gid]
-        end = solution.tasks.get(group.end_task or "")
-        return bool(end and group.due is not None and end.end > group.due)
-
     out: list[list[str]] = []
+    bad = bad_groups(problem, solution)
     if focus is None and day_ticks is not None:
-        ranked = {gid: blockers(problem, solution, gid, max(BLOCKERS), day_ticks)
-                  for gid in order if is_bad(gid)}
-        for width in BLOCKERS:
-            out += [[gid, *others[:width]] for gid, others in ranked.items()]
+        out += blocker_moves(problem, solution, [g for g in order if g in bad], day_ticks)
     for gid in order:
-        if (gid in focus) if focus is not None else is_bad(gid):
+        if (gid in focus) if focus is not None else gid in bad:
             # Pair a late or missing order with each of its nearest competitors in turn.
             i = position[gid]
             near = sorted((j for j in range(len(order)) if j != i), key=lambda j: abs(j - i))
@@ -71,6 +60,26 @@ def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int,
         step = max(1, size // 2)
         out += [order[i:i + size] for i in range(0, max(1, len(order) - size + 1), step)]
     return out
+
+
+def bad_groups(problem: CoreProblem, solution: CoreSolution) -> set[str]:
+    """The groups that are unscheduled or end after their due tick."""
+    out = set()
+    for group in problem.groups:
+        if not solution.present.get(group.id):
+            out.add(group.id)
+            continue
+        end = solution.tasks.get(group.end_task or "")
+        if end and group.due is not None and end.end > group.due:
+            out.add(group.id)
+    return out
+
+
+def blocker_moves(problem: CoreProblem, solution: CoreSolution, bad: list[str],
+                  day_ticks: int) -> list[list[str]]:
+    """Each bad group with its top blockers: all the narrow moves first, then the wide."""
+    ranked = {gid: blockers(problem, solution, gid, max(BLOCKERS), day_ticks) for gid in bad}
+    return [[gid, *others[:width]] for width in BLOCKERS for gid, others in ranked.items()]
 
 
 def blockers(problem: CoreProblem, solution: CoreSolution, group_id: str, count: int,
@@ -136,7 +145,9 @@ def improve(
     while rounds < max_rounds:
         rounds += 1
         improved = False
-        for chunk in neighbourhoods(problem, best, size, focus, day_ticks):
+        pending = deque(neighbourhoods(problem, best, size, focus, day_ticks))
+        while pending:
+            chunk = pending.popleft()
             left = time_limit - (time.monotonic() - started)
             if budget is not None:
                 # Deterministic mode: only the deterministic budget stops the search.
@@ -161,6 +172,12 @@ def improve(
             if focus is not None and _someone_worse(groups, chunk, best, candidate):
                 continue
             if value < best_value:
+                if focus is None and day_ticks is not None:
+                    # An order this move pushed out or late is freed with its blockers next,
+                    # not a whole sweep later.
+                    pushed = sorted(bad_groups(problem, candidate) - bad_groups(problem, best))
+                    pending.extendleft(reversed(
+                        blocker_moves(problem, candidate, pushed, day_ticks)))
                 best, best_value, improved = candidate, value, True
         if not improved:
             break

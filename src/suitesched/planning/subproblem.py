@@ -65,9 +65,13 @@ def subproblem(problem: CoreProblem, groups: list[Group], tasks: list, book: Boo
     used |= {r for h in holds for r in h.candidates}
     used |= {c.resource for f in families if f.requirement for c in f.requirement.candidates}
     used |= {r for f in families for run in f.fixed_runs for r, _ in run.choice}
+    # Per resource, only the bookings these orders could meet: a QA reviewer's bookings in the
+    # order's first week, or a suite's after its stability window closed, cannot collide with
+    # it (400 booked orders: 1,300 booked intervals per one-order model -> see RESULTS.md).
+    reach = resource_reach(problem, tasks, families, holds, limit)
     resources = tuple(dataclasses.replace(
-        r, booked=tuple(b for b in book.booked.get(r.id, ()) if b[0] < limit and b[1] > floor),
-        unavailable=tuple(u for u in r.unavailable if u[0] < limit and u[1] > floor))
+        r, booked=_within(book.booked.get(r.id, ()), reach.get(r.id, (floor, limit))),
+        unavailable=_within(r.unavailable, reach.get(r.id, (floor, limit))))
         for r in problem.resources if r.id in used)
     return dataclasses.replace(
         problem, horizon=limit, resources=resources,
@@ -152,6 +156,88 @@ def earliest_ends(tasks: list, lags: list) -> dict[str, int]:
         if not changed:
             break
     return {t: start[t] + duration[t] for t in start}
+
+
+def task_reach(tasks: list, lags: list, families: list[BatchFamily], limit: int
+               ) -> dict[str, tuple[int, int]]:
+    """Earliest start and latest end of each task below ``limit``: release dates, deadlines
+    and the lags propagated both ways, with a sample's run between its task and the task that
+    waits for the result. Bounds only; the model decides the rest."""
+    ids = {t.id for t in tasks}
+    shortest = {t.id: min(m.duration for m in t.modes) for t in tasks}
+    longest = {t.id: max(m.duration for m in t.modes) for t in tasks}
+    lo: dict[str, int] = {}
+    hi: dict[str, int] = {}
+    for t in tasks:
+        if t.fixed_start is not None:
+            lo[t.id] = hi[t.id] = t.fixed_start
+            continue
+        lo[t.id] = t.earliest_start
+        top = limit - shortest[t.id]
+        if t.latest_start is not None:
+            top = min(top, t.latest_start)
+        if t.latest_end is not None:
+            top = min(top, t.latest_end - shortest[t.id])
+        hi[t.id] = top
+    links = [(lag.pred, lag.succ, lag.from_ == "end", lag.min, lag.max) for lag in lags
+             if lag.pred in ids and lag.succ in ids]
+    links += [(m.after, m.before, True, f.duration, None) for f in families for m in f.members
+              if m.after in ids and m.before in ids]
+    for _ in range(len(tasks) + 1):
+        changed = False
+        for pred, succ, from_end, low, high in links:
+            lo_ref = lo[pred] + (shortest[pred] if from_end else 0)
+            hi_ref = hi[pred] + (longest[pred] if from_end else 0)
+            bounds = (max(lo[succ], lo_ref + low),
+                      hi[succ] if high is None else min(hi[succ], hi_ref + high),
+                      min(hi[pred], hi[succ] - low - (shortest[pred] if from_end else 0)),
+                      lo[pred] if high is None else max(
+                          lo[pred], lo[succ] - high - (longest[pred] if from_end else 0)))
+            if bounds != (lo[succ], hi[succ], hi[pred], lo[pred]):
+                lo[succ], hi[succ], hi[pred], lo[pred] = bounds
+                changed = True
+        if not changed:
+            break
+    return {t: (lo[t], max(lo[t], hi[t]) + longest[t]) for t in lo}
+
+
+def resource_reach(problem: CoreProblem, tasks: list, families: list[BatchFamily],
+                   holds: tuple[Hold, ...], limit: int) -> dict[str, tuple[int, int]]:
+    """The span in which ``tasks`` (their holds and QC runs) could use each resource."""
+    ids = {t.id for t in tasks}
+    reach = task_reach(tasks, [lag for lag in problem.lags if lag.succ in ids], families, limit)
+    setup = {r.id: r.setup for r in problem.resources}
+    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for t in tasks:
+        for mode in t.modes:
+            for req in mode.requirements:
+                for c in req.candidates:
+                    spans[c.resource].append(reach[t.id])
+    for h in holds:
+        if h.first in reach and h.last in reach:
+            for r in h.candidates:
+                spans[r].append((reach[h.first][0], reach[h.last][1] + setup.get(r, 0)))
+    for f in families:
+        hands_on = (f.requirement.duration or f.duration) if f.requirement else f.duration
+        for m in f.members:
+            first = m.release if m.release is not None else (
+                reach[m.after][0] if m.after in reach else 0)
+            last = limit
+            if m.after in reach and m.max_age is not None:
+                last = reach[m.after][1] + m.max_age
+            if m.before in reach:
+                last = min(last, reach[m.before][1])
+            for c in (f.requirement.candidates if f.requirement else ()):
+                spans[c.resource].append((first, max(first, last) + hands_on))
+        for run in f.fixed_runs:
+            for r, _ in run.choice:
+                spans[r].append((run.start, run.start + hands_on))
+    return {r: (min(s for s, _ in sp), max(e for _, e in sp)) for r, sp in spans.items()}
+
+
+def _within(spans, reach: tuple[int, int]) -> tuple:
+    lo, hi = reach
+    return tuple(s for s in spans if s[0] < hi and s[1] > lo)
 
 
 def _avoiding(hold: Hold, avoid: Collection[str]) -> Hold:

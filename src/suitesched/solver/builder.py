@@ -48,6 +48,9 @@ class CoreModel:
         self.hold_sizes: dict[tuple[str, str], tuple[cp_model.IntVar, int]] = {}
         self.makespan: cp_model.IntVar | None = None
         self.constant_terms: dict[str, int] = defaultdict(int)
+        self.fixed_intervals: dict[Span, cp_model.IntervalVar] = {}
+        self.tie_scale = 1
+        """The objective's multiplier under :attr:`CoreProblem.left_justified`."""
 
     # ------------------------------------------------------------------ wiring
     def build(self) -> CoreModel:
@@ -355,6 +358,15 @@ class CoreModel:
                 m.add(previous.start <= run.start).only_enforce_if(run.active)
             previous = run
 
+    def _fixed_interval(self, start: int, end: int) -> cp_model.IntervalVar:
+        """One constant interval per span, shared by every resource that is off (or booked)
+        then: people on one shift pattern share their off-shift spans."""
+        key = (start, end)
+        if key not in self.fixed_intervals:
+            self.fixed_intervals[key] = self.model.new_fixed_size_interval_var(
+                start, end - start, f"fixed[{start},{end}]")
+        return self.fixed_intervals[key]
+
     def _domain_of(self, var: cp_model.IntVar) -> tuple[int, int]:
         domain = list(var.proto.domain)  # the native repeated field has no negative indexing
         return domain[0], domain[-1]
@@ -374,16 +386,15 @@ class CoreModel:
                     booked=())
             intervals = [iv for iv, _ in uses]
             demands: list[Expr] = [d for _, d in uses]
-            for k, (s, e) in enumerate(_clip(resource.unavailable, horizon + 1)):
-                intervals.append(m.new_fixed_size_interval_var(
-                    s, e - s, f"off[{resource.id},{k}]"))
+            off = _clip(resource.unavailable, horizon + 1)
+            if resource.capacity == 1:
+                off = _merged(off)
+            for s, e in off:
+                intervals.append(self._fixed_interval(s, e))
                 demands.append(resource.capacity)
-            for k, (s, e, units) in enumerate(resource.booked):
-                s, e = max(s, 0), min(e, horizon + 1)
-                if e > s:
-                    intervals.append(m.new_fixed_size_interval_var(
-                        s, e - s, f"booked[{resource.id},{k}]"))
-                    demands.append(units)
+            for (s, e), units in _summed(resource.booked, horizon + 1).items():
+                intervals.append(self._fixed_interval(s, e))
+                demands.append(units)
             if resource.capacity == 1:
                 m.add_no_overlap(intervals)
             else:
@@ -420,7 +431,24 @@ class CoreModel:
             self.makespan = makespan
         self._change_terms()
         total = sum(c * v for items in self.terms.values() for c, v in items)
-        m.minimize(total + sum(self.constant_terms.values()))
+        total += sum(self.constant_terms.values())
+        if self.problem.left_justified:
+            tie_break, self.tie_scale = self._tie_break()
+            total = self.tie_scale * total + tie_break
+        m.minimize(total)
+
+    def _tie_break(self) -> tuple[Expr, int]:
+        """Fewer new runs first (a sample that joins an open run leaves QC capacity for the
+        orders after it), then the sum of task starts; and the scale that puts the objective
+        above both."""
+        starts = [(tv.start, self._domain_of(tv.start)) for tv in self.tasks.values()]
+        start_range = sum(hi - lo for _, (lo, hi) in starts)
+        new_runs = [run.active for bv in self.batches.values() for run in bv.runs
+                    if not run.fixed]
+        most_new_runs = sum(len(f.members) for f in self.problem.batches)
+        run_weight = start_range + 1
+        expr = sum(start - lo for start, (lo, _) in starts) + run_weight * sum(new_runs)
+        return expr, start_range + run_weight * most_new_runs + 1
 
     def _change_terms(self) -> None:
         """Stability against a previous plan: moved starts and changed resources."""
@@ -459,6 +487,27 @@ class CoreModel:
                 if cand is not None:
                     self.constant_terms["change"] += p.change_cost
                     self.terms["change"].append((-p.change_cost, cand[0]))
+
+
+def _merged(spans: list[Span]) -> list[Span]:
+    """Overlapping or touching spans as one (a unary resource's calendar and bookings)."""
+    out: list[Span] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def _summed(booked: tuple[tuple[int, int, int], ...], limit: int) -> dict[Span, int]:
+    """Bookings of the same span as one demand (several samples in one QC run's hands-on)."""
+    out: dict[Span, int] = defaultdict(int)
+    for s, e, units in booked:
+        s, e = max(s, 0), min(e, limit)
+        if e > s:
+            out[(s, e)] += units
+    return out
 
 
 def _clip(spans: tuple[Span, ...], limit: int) -> list[Span]:

@@ -131,8 +131,9 @@ def read_solution(
                             solutions_found=count)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return solution
-    solution.objective = solver.objective_value / scale
-    solution.bound = solver.best_objective_bound / scale
+    # Under a tie-break the solver's objective is the cost times ``tie_scale`` plus the tie-break.
+    solution.objective = (solver.objective_value // built.tie_scale) / scale
+    solution.bound = (solver.best_objective_bound // built.tie_scale) / scale
     for group, lit in built.present.items():
         solution.present[group] = bool(solver.value(lit))
     for task_id, tv in built.tasks.items():
