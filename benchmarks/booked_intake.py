@@ -2,19 +2,18 @@
 
 `suitesched generate` draws orders independently, so some cannot be served at all and the
 unscheduled term (1,000,000 per order) keeps every gap near 100 %. Real sites book a
-manufacturing slot before collection. This script draws 15 % more candidate orders than asked,
-books them in dispatch order with the greedy insertion, keeps the first N that fit (fewer if the
-site's throughput is lower), and sets each kept order's due date to at least its booked release
-day - the date the site promised. Every kept order is then servable *by construction* (the
-booking is a witness plan), which makes "every servable order served" a measurable target.
+manufacturing slot before collection. ``suitesched.generate.book_site`` (``suitesched generate
+--booked``) draws 15 % more candidate orders than asked, books them in dispatch order with the
+greedy insertion, keeps the first N that fit (fewer if the site's throughput is lower), and sets
+each kept order's due date to at least its booked release day - the date the site promised.
+Every kept order is then servable *by construction* (the booking is a witness plan), which
+makes "every servable order served" a measurable target.
 
 It then measures, on the booked site: the greedy baseline, the relaxed bound (each order
 alone, tightened by the shared release step: :mod:`suitesched.planning.bounds`), and
 ``ss.solve`` with the given limit::
 
     python benchmarks/booked_intake.py --orders 100 --seed 1 --time-limit 60
-
-This is the prototype of a booked mode for the generator (see benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -25,41 +24,18 @@ from typing import Any
 
 import suitesched as ss
 from suitesched.core.evaluate import objective_terms
-from suitesched.generate import generate_site
+from suitesched.generate import book_site
 from suitesched.io.scenario_reader import build_scenario
 from suitesched.model.scenario import Scenario
 from suitesched.planning.bounds import relaxed_bound
 from suitesched.planning.compile import OBJECTIVE_SCALE, compile_scenario
-from suitesched.planning.extract import build_plan
-from suitesched.planning.greedy import dispatch_order, greedy_solution
-
-CANDIDATE_SHARE = 0.15
-"""Extra candidate orders drawn: patients the site could not take are referred elsewhere."""
+from suitesched.planning.greedy import greedy_solution
 
 
-def _scenario(site: dict[str, Any], orders: list[dict[str, Any]]) -> Scenario:
+def _scenario(site: dict[str, Any]) -> Scenario:
     data = {k: v for k, v in site.items() if k != "orders"}
-    return build_scenario(data, [(f"orders[{i}]", "booked", o) for i, o in enumerate(orders)])
-
-
-def booked_orders(orders: int, weeks: int, seed: int) -> tuple[dict[str, Any], list[dict]]:
-    """The site for ``orders`` and the orders that booked a slot on it (at most ``orders``)."""
-    site = generate_site(orders, weeks, seed)
-    candidates = generate_site(orders + int(orders * CANDIDATE_SHARE) + 3, weeks, seed)["orders"]
-    scenario = _scenario(site, candidates)
-    compiled = compile_scenario(scenario, scenario.horizon.start)
-    booking = greedy_solution(compiled)
-    plan = build_plan(compiled, booking, now=scenario.horizon.start,
-                      created=scenario.horizon.start, workers=1, seed=0)
-    kept = [o for o in dispatch_order(compiled) if booking.present[o]][:orders]
-    by_id = {o["order_id"]: dict(o) for o in candidates}
-    out = []
-    for order_id in sorted(kept):
-        row = by_id[order_id]
-        release = plan.outcome(order_id).release
-        row["due"] = max(row["due"], release.date().isoformat())  # the promised date
-        out.append(row)
-    return site, out
+    return build_scenario(data, [(f"orders[{i}]", "booked", o)
+                                 for i, o in enumerate(site["orders"])])
 
 
 def main() -> None:
@@ -70,9 +46,10 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=60.0)
     args = parser.parse_args()
     started = time.monotonic()
-    site, orders = booked_orders(args.orders, args.weeks, args.seed)
-    print(f"booked {len(orders)} of {args.orders} asked in {time.monotonic() - started:.1f} s")
-    scenario = _scenario(site, orders)
+    site = book_site(args.orders, args.weeks, args.seed)
+    print(f"booked {len(site['orders'])} of {args.orders} asked in "
+          f"{time.monotonic() - started:.1f} s")
+    scenario = _scenario(site)
     compiled = compile_scenario(scenario, scenario.horizon.start)
     started = time.monotonic()
     greedy = greedy_solution(compiled)

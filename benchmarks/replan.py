@@ -26,6 +26,7 @@ Run::
 
 By default the re-plans start from the plan object ``solve`` returned; ``--from-json`` starts
 them from that plan read back from its ``plan.json`` (as ``suitesched replan`` does).
+``--booked`` uses booked sites (``suitesched generate --booked``: every order servable).
 It prints a markdown table to stdout and writes ``replan.md`` and ``replan.csv`` to ``--out``;
 each size's site, full plan and events are kept under ``--out/N/`` to reproduce a row.
 """
@@ -117,14 +118,15 @@ def _peak_mb() -> int:
 
 
 def one_size(orders: int, limit: float, workers: int, seed: int, out: Path,
-             from_json: bool = False) -> list[dict]:
-    """Generate, solve and re-plan one site after each event; return the measured rows."""
+             from_json: bool = False, booked: bool = False) -> list[dict]:
+    """Generate (or book), solve and re-plan one site after each event; return the rows."""
     import suitesched as ss
-    from suitesched.generate import generate_site, write_generated
+    from suitesched.generate import book_site, generate_site, write_generated
     from suitesched.io.events_reader import parse_events
     from suitesched.planning.replan import replan_with_scenario
 
-    site_dir = write_generated(generate_site(orders, WEEKS, seed), out / str(orders) / "site")
+    data = book_site(orders, WEEKS, seed) if booked else generate_site(orders, WEEKS, seed)
+    site_dir = write_generated(data, out / str(orders) / "site")
     scenario = ss.load_scenario(site_dir)
     started = time.monotonic()
     plan = ss.solve(scenario, time_limit=limit, workers=workers, seed=seed)
@@ -200,12 +202,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("replan-out"))
     parser.add_argument("--from-json", action="store_true",
                         help="re-plan from the full plan read back from plan.json")
+    parser.add_argument("--booked", action="store_true",
+                        help="sites whose orders booked a slot (suitesched generate --booked)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.one:
         rows = one_size(args.one, args.time_limit, args.workers, args.seed, args.out,
-                        args.from_json)
+                        args.from_json, args.booked)
         sys.stdout.write(json.dumps(rows) + "\n")
         return
     rows: list[dict] = []
@@ -214,7 +218,8 @@ def main() -> None:
             [sys.executable, str(Path(__file__)), "--one", str(size),
              "--time-limit", str(args.time_limit), "--workers", str(args.workers),
              "--seed", str(args.seed), "--out", str(args.out)]
-            + (["--from-json"] if args.from_json else []),
+            + (["--from-json"] if args.from_json else [])
+            + (["--booked"] if args.booked else []),
             stdout=subprocess.PIPE, text=True, check=False)
         if done.returncode != 0:
             sys.stderr.write(f"size {size}: subprocess failed (exit {done.returncode})\n")

@@ -6,9 +6,11 @@ objective and proven bound (and their gap) at the limit, orders scheduled, weigh
 peak resident memory, and the greedy plan's objective and tardiness; every plan goes through
 ``check_plan``. Run::
 
-    python benchmarks/scale.py --sizes 25 50 100 200 400 --limits 10 60 300 --seed 1
+    python benchmarks/scale.py --sizes 25 50 100 200 400 --limits 10 60 300 --seed 1 [--booked]
 
-It prints one CSV row per (size, limit) to stdout; copy the table into benchmarks/RESULTS.md.
+With ``--booked`` the sites are booked (``suitesched generate --booked``): every order is
+servable, so the gap measures planning, not orders no plan can serve. It prints one CSV row
+per (size, limit) to stdout; copy the table into benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -22,24 +24,26 @@ import sys
 import time
 from pathlib import Path
 
-COLUMNS = ["orders", "limit_s", "first_plan_s", "wall_s", "objective", "bound", "gap_pct",
-           "relaxed_bound", "relaxed_gap_pct",
+COLUMNS = ["orders", "site_orders", "limit_s", "first_plan_s", "wall_s", "objective", "bound",
+           "gap_pct", "relaxed_bound", "relaxed_gap_pct",
            "scheduled", "late", "tardiness_w_h", "greedy_objective", "greedy_scheduled",
            "greedy_tardiness_w_h", "greedy_s", "peak_mb", "violations"]
 
 
-def one_run(orders: int, limit: float, seed: int, weeks: int) -> dict[str, object]:
-    """Generate, solve and check one site; return the measured row."""
+def one_run(orders: int, limit: float, seed: int, weeks: int, booked: bool = False
+            ) -> dict[str, object]:
+    """Generate (or book: ``suitesched generate --booked``), solve and check one site; return
+    the measured row."""
     import suitesched as ss
     from suitesched.core.evaluate import objective_terms
-    from suitesched.generate import generate_site
+    from suitesched.generate import book_site, generate_site
     from suitesched.io.scenario_reader import build_scenario
     from suitesched.planning.bounds import relaxed_bound
     from suitesched.planning.compile import OBJECTIVE_SCALE, compile_scenario
     from suitesched.planning.extract import build_plan
     from suitesched.planning.greedy import greedy_solution
 
-    data = generate_site(orders, weeks, seed)
+    data = book_site(orders, weeks, seed) if booked else generate_site(orders, weeks, seed)
     raw = [(f"orders[{i}]", "generated", o) for i, o in enumerate(data.pop("orders"))]
     scenario = build_scenario(data, raw)
     compiled = compile_scenario(scenario, scenario.horizon.start)
@@ -65,7 +69,7 @@ def one_run(orders: int, limit: float, seed: int, weeks: int) -> dict[str, objec
         (o.tardiness_hours or 0) * scenario.orders_by_id[o.order_id].weight
         for o in greedy_plan.orders if o.status == "scheduled")
     return {
-        "orders": orders, "limit_s": limit,
+        "orders": orders, "site_orders": len(scenario.orders), "limit_s": limit,
         "first_plan_s": round(first[0], 1) if first else round(wall, 1),
         "wall_s": round(wall, 1), "objective": round(objective, 1), "bound": round(bound, 1),
         "gap_pct": round(100 * (objective - bound) / objective, 2) if objective else 0.0,
@@ -88,10 +92,12 @@ def main() -> None:
     parser.add_argument("--limits", type=float, nargs="+", default=[10, 60, 300])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--weeks", type=int, default=4)
+    parser.add_argument("--booked", action="store_true",
+                        help="sites whose orders booked a slot (all servable)")
     parser.add_argument("--one", nargs=2, metavar=("ORDERS", "LIMIT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        row = one_run(int(args.one[0]), float(args.one[1]), args.seed, args.weeks)
+        row = one_run(int(args.one[0]), float(args.one[1]), args.seed, args.weeks, args.booked)
         sys.stdout.write(json.dumps(row) + "\n")
         return
     writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS)
@@ -100,7 +106,8 @@ def main() -> None:
         for limit in args.limits:
             done = subprocess.run(
                 [sys.executable, str(Path(__file__)), "--one", str(size), str(limit),
-                 "--seed", str(args.seed), "--weeks", str(args.weeks)],
+                 "--seed", str(args.seed), "--weeks", str(args.weeks),
+                 *(["--booked"] if args.booked else [])],
                 capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 sys.stderr.write(f"size {size}, limit {limit}: failed\n{done.stderr}\n")

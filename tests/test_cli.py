@@ -83,6 +83,24 @@ def test_generate_writes_a_valid_scenario(tmp_path: Path) -> None:
     assert (again / "orders.csv").read_text() == (tmp_path / "g" / "orders.csv").read_text()
 
 
+def test_generate_booked_keeps_the_orders_that_booked_a_slot(tmp_path: Path) -> None:
+    from suitesched.generate import generate_site
+
+    args = ["--orders", "12", "--weeks", "2", "--seed", "4", "--booked"]
+    result = runner.invoke(app, ["generate", str(tmp_path / "g"), *args])
+    assert result.exit_code == 0, result.output
+    booked = ss.load_scenario(tmp_path / "g")
+    drawn = {o["order_id"]: o for o in generate_site(12 + 1 + 3, 2, 4)["orders"]}
+    assert 0 < len(booked.orders) <= 12
+    for o in booked.orders:  # candidates, each due no earlier than first asked
+        assert o.due.date().isoformat() >= drawn[o.order_id]["due"]
+    assert any(o.due.date().isoformat() > drawn[o.order_id]["due"] for o in booked.orders), \
+        "some order was promised a later release than it asked for"
+    runner.invoke(app, ["generate", str(tmp_path / "h"), *args])
+    assert (tmp_path / "h" / "orders.csv").read_text() == \
+        (tmp_path / "g" / "orders.csv").read_text()
+
+
 def test_library_api_never_prints(capsys) -> None:
     sc = scenario(site(), [{"order_id": "O1", "process": "p", "arrival": "2026-12-07T08:00",
                             "due": "2026-12-20"}])

@@ -283,16 +283,19 @@ def generate(
     weeks: Annotated[int, typer.Option("--weeks", min=1, max=52,
                                        help="Weeks over which orders arrive.")] = 4,
     seed: SeedOpt = 0,
+    booked: Annotated[bool, typer.Option(
+        "--booked", help="Keep only orders that booked a slot, as sites accept patients: at "
+        "most --orders, each servable, due no earlier than its booked release.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Write a realistic synthetic site (resources scale with volume) for benchmarks."""
 
     def body() -> int:
         import suitesched as ss
-        from suitesched.generate import generate_site, write_generated
+        from suitesched.generate import book_site, generate_site, write_generated
         from suitesched.io.scenario_reader import build_scenario
 
-        data = generate_site(orders, weeks, seed)
+        data = book_site(orders, weeks, seed) if booked else generate_site(orders, weeks, seed)
         site = {k: v for k, v in data.items() if k != "orders"}
         # Validate before writing: a site past the input limits is refused, nothing written.
         build_scenario(site, [(f"orders[{i}]", "orders.csv", o)
