@@ -6,7 +6,7 @@ import dataclasses
 
 from helpers import order, scenario, site
 from suitesched.planning.compile import compile_scenario
-from suitesched.planning.lns import BLOCKERS, bad_groups, blocker_moves, blockers
+from suitesched.planning.lns import BLOCKERS, bad_groups, blocker_moves, blockers, slowest_groups
 from suitesched.planning.solve import plan_core
 
 
@@ -40,3 +40,17 @@ def test_bad_orders_are_the_missing_and_the_late_and_each_gets_narrow_moves_firs
     moves = blocker_moves(problem, solution, ["C", "A"], day_ticks)
     assert moves[:2] == [["C", "A"], ["A", "C"]]  # every bad order's narrow move first
     assert len(moves) == 2 * len(BLOCKERS)
+
+
+def test_the_order_that_waits_for_the_suite_is_the_slowest() -> None:
+    # One suite, two orders arriving together: whichever goes second waits for the first.
+    sc = scenario(site(), [order("A"), order("C", arrival="2026-12-07T07:15")])
+    compiled = compile_scenario(sc, sc.horizon.start)
+    solution = plan_core(compiled, time_limit=None, workers=1, seed=0,
+                         max_deterministic_time=5.0)
+    first_start = {g: min(r.start for t, r in solution.tasks.items() if t.startswith(f"{g}/"))
+                   for g in ("A", "C")}
+    second = max(first_start, key=first_start.get)
+    ranked = slowest_groups(compiled.problem, solution)
+    assert ranked[0] == second, (first_start, ranked)
+    assert ranked != sorted(ranked)  # not merely by id
