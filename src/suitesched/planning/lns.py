@@ -44,7 +44,8 @@ BLOCKER_WINDOW_DAYS = 2
 def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int,
                    focus: set[str] | None = None, day_ticks: int | None = None
                    ) -> list[list[str]]:
-    """Groups to free together: around each bad group first, then sliding windows.
+    """Groups to free together: each bad group first (with its blockers, then with its
+    neighbours by arrival), then the slowest groups with their blockers, then sliding windows.
 
     With ``focus`` (a re-plan: the orders events touched), only the focus groups are freed,
     each with its nearest competitors: the rest of the plan is meant to stay (and a move that
@@ -59,14 +60,16 @@ def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int,
     bad = bad_groups(problem, solution)
     if focus is None and day_ticks is not None:
         out += blocker_moves(problem, solution, [g for g in order if g in bad], day_ticks)
-        slow = [g for g in slowest_groups(problem, solution) if g not in bad][:SLOW]
-        out += blocker_moves(problem, solution, slow, day_ticks)
     for gid in order:
         if (gid in focus) if focus is not None else gid in bad:
             # Pair a late or missing order with each of its nearest competitors in turn.
             i = position[gid]
             near = sorted((j for j in range(len(order)) if j != i), key=lambda j: abs(j - i))
             out += [[gid, order[j]] for j in near[:PARTNERS]]
+    if focus is None and day_ticks is not None:
+        # Refinements after repairs: a missing order is worth far more than any wait.
+        slow = [g for g in slowest_groups(problem, solution) if g not in bad][:SLOW]
+        out += blocker_moves(problem, solution, slow, day_ticks)
     if focus is None:
         step = max(1, size // 2)
         out += [order[i:i + size] for i in range(0, max(1, len(order) - size + 1), step)]

@@ -35,6 +35,10 @@ LARGE_SITE_SHARE = 0.2
 """From this many orders the full model only proves a bound: on booked sites of 45, 93 and
 100 orders it never improved the greedy plan in 30 s, and fix-and-optimise did better with
 the time (93 orders: objective 40,019 -> 36,377 at 60 s; RESULTS.md)."""
+NO_FULL_MODEL_SITE = 100
+"""From this many orders the full model is skipped: its bound stayed 0 in every benchmark row
+at 100, 200 and 400 orders, and fix-and-optimise needs the time to insert what the greedy
+missed."""
 
 
 def plan_core(
@@ -53,9 +57,10 @@ def plan_core(
 
     Small sites get the whole budget on the full model. On larger ones the greedy insertion
     plan comes first: it warm-starts the full model (given half the remaining time, a fifth
-    on large sites) and is the fallback if CP-SAT finds nothing better, so every site gets a
-    plan; then fix-and-optimise re-solves small groups of competing orders against the rest
-    (see :mod:`suitesched.planning.lns`). Deterministic limits are split the same way as wall time.
+    from 40 orders, none from 100) and is the fallback if CP-SAT finds nothing better, so
+    every site gets a plan; then fix-and-optimise re-solves small groups of competing orders
+    against the rest (see :mod:`suitesched.planning.lns`). Deterministic limits are split the
+    same way as wall time.
 
     A re-plan passes its repaired plan as ``hint`` and the orders the events touched as
     ``focus``: on a large site the full model is then skipped and fix-and-optimise frees only
@@ -64,8 +69,8 @@ def plan_core(
     started = time.monotonic()
     problem = compiled.problem
     n_orders = len(compiled.orders)
-    share = 1.0 if n_orders < SMALL_SITE else \
-        FULL_MODEL_SHARE if n_orders < LARGE_SITE else LARGE_SITE_SHARE
+    share = 1.0 if n_orders < SMALL_SITE else FULL_MODEL_SHARE if n_orders < LARGE_SITE \
+        else LARGE_SITE_SHARE if n_orders < NO_FULL_MODEL_SITE else 0.0
     if focus is not None and n_orders >= SMALL_SITE:
         share = 0.0
     baseline = hint
