@@ -74,7 +74,9 @@ def one_run(orders: int, limit: float, seed: int, weeks: int, booked: bool = Fal
         "wall_s": round(wall, 1), "objective": round(objective, 1), "bound": round(bound, 1),
         "gap_pct": round(100 * (objective - bound) / objective, 2) if objective else 0.0,
         "relaxed_bound": round(relaxed, 1),
-        "relaxed_gap_pct": round(100 * (objective - max(bound, relaxed)) / objective, 2)
+        # Against the relaxed bound only: CP-SAT's bounds plans with at most the full model's
+        # QC runs per assay and day, which fix-and-optimise may exceed (RESULTS.md).
+        "relaxed_gap_pct": round(100 * (objective - relaxed) / objective, 2)
         if objective else 0.0,
         "scheduled": plan.kpis["scheduled"], "late": plan.kpis["late"],
         "tardiness_w_h": round(tardiness, 1),
