@@ -512,3 +512,22 @@ def test_a_failure_found_after_the_material_left_the_suite_adds_no_cleaning() ->
     suite = next(s for s in updated.suites if s.id == failed.suite)
     assert suite.down == next(s for s in sc.suites if s.id == failed.suite).down
     assert new.outcome("O2").status in ("scheduled", "unscheduled")
+
+
+def test_an_untouched_order_that_stays_out_keeps_its_reason() -> None:
+    from types import SimpleNamespace
+
+    from suitesched.core.solution import CoreSolution
+    from suitesched.model.plan import OrderOutcome
+    from suitesched.planning.explain import NOT_EXPLAINED
+    from suitesched.planning.replan import _carried_reasons
+
+    old = SimpleNamespace(orders=[
+        OrderOutcome(order_id="KEPT-OUT", status="unscheduled", reason="no suite free"),
+        OrderOutcome(order_id="TOUCHED", status="unscheduled", reason="no suite free"),
+        OrderOutcome(order_id="UNEXPLAINED", status="unscheduled", reason=NOT_EXPLAINED),
+        OrderOutcome(order_id="NOW-IN", status="unscheduled", reason="no suite free"),
+    ])
+    new = CoreSolution(status="FEASIBLE", objective=None, bound=None, wall_seconds=0.0)
+    new.present = {"KEPT-OUT": False, "TOUCHED": False, "UNEXPLAINED": False, "NOW-IN": True}
+    assert _carried_reasons(old, new, {"TOUCHED"}) == {"KEPT-OUT": "no suite free"}

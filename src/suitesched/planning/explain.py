@@ -576,18 +576,23 @@ def solve_share(time_limit: float | None) -> float | None:
 
 def plan_reasons(compiled: Compiled, solution: CoreSolution, *,
                  seconds_left: float | None = None,
-                 max_deterministic_time: float | None = None) -> dict[str, str]:
+                 max_deterministic_time: float | None = None,
+                 known: dict[str, str] | None = None) -> dict[str, str]:
     """The ``reason`` of every unscheduled and late order for a plan's ``orders`` table,
     unscheduled orders first, within what is left of the time limit (or, for a reproducible
-    plan, :data:`PLAN_MODELS` models); orders past the budget say how to get theirs."""
+    plan, :data:`PLAN_MODELS` models); orders past the budget say how to get theirs. Orders
+    in ``known`` keep the reason given there (a re-plan's untouched orders)."""
+    known = known or {}
     explainer = Explainer(compiled, solution)
-    pending = explainer.pending()
+    every = explainer.pending()
+    pending = [gid for gid in every if gid not in known]
     if max_deterministic_time is not None or seconds_left is None:
         done = _explain_within(explainer, pending, PLAN_MODELS, None)
     else:
         done = _explain_within(explainer, pending, None,
                                max(MIN_REASON_SECONDS, seconds_left))
-    return {gid: done[gid].reason if gid in done else NOT_EXPLAINED for gid in pending}
+    return {gid: known[gid] if gid in known else done[gid].reason if gid in done
+            else NOT_EXPLAINED for gid in every}
 
 
 def explain(scenario: Scenario, plan: Plan, *, now: datetime | str | None = None,
