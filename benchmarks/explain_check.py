@@ -31,10 +31,9 @@ from suitesched.planning.compile import compile_scenario
 from suitesched.planning.explain import Explainer, Explanation, explain
 from suitesched.planning.extract import build_plan
 from suitesched.planning.greedy import ONE_ORDER
-from suitesched.planning.lns import merge_move
 from suitesched.planning.plan_solution import solution_from_plan
 from suitesched.planning.solve import solve
-from suitesched.planning.subproblem import book_from, subproblem
+from suitesched.planning.subproblem import book_from, merge_move, subproblem
 from suitesched.solver.run import solve_core
 
 COLUMNS = ["orders", "seed", "order_id", "status", "cause", "binding", "freed", "violations",

@@ -171,7 +171,7 @@ def book_site(orders: int, weeks: int = 4, seed: int = 0) -> dict[str, Any]:
     Real sites book a manufacturing slot before collection; independently drawn orders (see
     :func:`generate_site`) include some that no plan can serve, which keeps every gap to a
     bound near 100 %. Here 15 % more candidates than asked are booked in dispatch order with
-    the greedy insertion; the first ``orders`` that fit are kept (fewer if the site's
+    the greedy's plain insertion; the first ``orders`` that fit are kept (fewer if the site's
     throughput is lower), each due at least on its booked release day, the date the site
     promised. Every kept order is servable by construction: the booking is a witness plan.
     """
@@ -186,7 +186,7 @@ def book_site(orders: int, weeks: int = 4, seed: int = 0) -> dict[str, Any]:
     scenario = build_scenario(data, [(f"orders[{i}]", "generated", o)
                                      for i, o in enumerate(candidates)])
     compiled = compile_scenario(scenario, scenario.horizon.start)
-    booking = greedy_solution(compiled)
+    booking = greedy_solution(compiled, make_room=False)
     plan = build_plan(compiled, booking, now=scenario.horizon.start,
                       created=scenario.horizon.start, workers=1, seed=0)
     kept = set([o for o in dispatch_order(compiled) if booking.present[o]][:orders])

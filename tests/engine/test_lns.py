@@ -6,8 +6,9 @@ import dataclasses
 
 from helpers import order, scenario, site
 from suitesched.planning.compile import compile_scenario
-from suitesched.planning.lns import BLOCKERS, bad_groups, blocker_moves, blockers, slowest_groups
+from suitesched.planning.lns import BLOCKERS, bad_groups, blocker_moves, slowest_groups
 from suitesched.planning.solve import plan_core
+from suitesched.planning.subproblem import blockers
 
 
 def test_blockers_are_the_orders_holding_its_resources_in_the_days_it_wants() -> None:

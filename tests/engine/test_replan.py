@@ -14,7 +14,7 @@ expansion (incubator, 1 d) -> harvest (suite, 2 h) -> sterility run (1 d) -> qa_
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -514,20 +514,34 @@ def test_a_failure_found_after_the_material_left_the_suite_adds_no_cleaning() ->
     assert new.outcome("O2").status in ("scheduled", "unscheduled")
 
 
-def test_an_untouched_order_that_stays_out_keeps_its_reason() -> None:
+def test_an_untouched_order_that_stays_out_or_late_keeps_its_reason() -> None:
     from types import SimpleNamespace
 
-    from suitesched.core.solution import CoreSolution
+    from suitesched.core.solution import CoreSolution, TaskResult
     from suitesched.model.plan import OrderOutcome
     from suitesched.planning.explain import NOT_EXPLAINED
     from suitesched.planning.replan import _carried_reasons
 
+    day = datetime(2027, 3, 1, tzinfo=UTC)
+    compiled = SimpleNamespace(
+        problem=SimpleNamespace(groups=[SimpleNamespace(id=g, end_task=f"{g}/qa")
+                                        for g in ("LATE-SAME", "LATE-MOVED")]),
+        timeline=SimpleNamespace(moment=lambda tick: day + timedelta(hours=tick)))
+    late = "no suite free in time"
     old = SimpleNamespace(orders=[
         OrderOutcome(order_id="KEPT-OUT", status="unscheduled", reason="no suite free"),
         OrderOutcome(order_id="TOUCHED", status="unscheduled", reason="no suite free"),
         OrderOutcome(order_id="UNEXPLAINED", status="unscheduled", reason=NOT_EXPLAINED),
         OrderOutcome(order_id="NOW-IN", status="unscheduled", reason="no suite free"),
+        OrderOutcome(order_id="LATE-SAME", status="scheduled", reason=late,
+                     release=day + timedelta(hours=30)),
+        OrderOutcome(order_id="LATE-MOVED", status="scheduled", reason=late,
+                     release=day + timedelta(hours=30)),
     ])
     new = CoreSolution(status="FEASIBLE", objective=None, bound=None, wall_seconds=0.0)
-    new.present = {"KEPT-OUT": False, "TOUCHED": False, "UNEXPLAINED": False, "NOW-IN": True}
-    assert _carried_reasons(old, new, {"TOUCHED"}) == {"KEPT-OUT": "no suite free"}
+    new.present = {"KEPT-OUT": False, "TOUCHED": False, "UNEXPLAINED": False, "NOW-IN": True,
+                   "LATE-SAME": True, "LATE-MOVED": True}
+    new.tasks = {"LATE-SAME/qa": TaskResult(start=20, end=30, mode=0, choice=()),
+                 "LATE-MOVED/qa": TaskResult(start=21, end=31, mode=0, choice=())}
+    assert _carried_reasons(old, compiled, new, {"TOUCHED"}) == {
+        "KEPT-OUT": "no suite free", "LATE-SAME": late}

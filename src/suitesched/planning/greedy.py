@@ -1,11 +1,13 @@
 """A fast constructive plan: earliest-due-date insertion with earliest-finish resources.
 
 What a planner with a spreadsheet does: take the orders by due date (then priority, then
-arrival) and give each the earliest release the remaining capacity allows, never moving an order
-already placed. Each insertion is a tiny exact model of *one* order (its steps, suite, people,
-equipment and QC runs against the capacity already booked), so every placement respects every
-hard rule; the result is both the baseline a user would otherwise have and a complete warm
-start for the full CP-SAT model on large sites.
+arrival) and give each the earliest release the remaining capacity allows. An order that fits
+nowhere is placed again together with the few orders already placed that hold its resources,
+as a planner shifts booked slots to fit one more patient (see :meth:`Inserter.make_room`); a
+re-plan's kept orders never move. Each insertion is a tiny exact model of *one* order (its
+steps, suite, people, equipment and QC runs against the capacity already booked), so every
+placement respects every hard rule; the result is both the baseline a user would otherwise have
+and a complete warm start for the full CP-SAT model on large sites.
 """
 
 from __future__ import annotations
@@ -18,7 +20,15 @@ from collections.abc import Collection
 from suitesched.core.problem import CoreProblem, Task
 from suitesched.core.solution import CoreSolution
 from suitesched.planning.compile import Compiled
-from suitesched.planning.subproblem import Book, book_from, record, subproblem
+from suitesched.planning.subproblem import (
+    BLOCKERS,
+    Book,
+    blockers,
+    book_from,
+    merge_move,
+    record,
+    subproblem,
+)
 from suitesched.solver.run import SolveParams, solve_core
 
 SMALL_MODEL = {"cp_model_probing_level": 0, "max_presolve_iterations": 1}
@@ -47,8 +57,12 @@ def dispatch_order(compiled: Compiled) -> list[str]:
 
 def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
                     start: CoreSolution | None = None,
-                    one_try: Collection[str] = ()) -> CoreSolution:
+                    one_try: Collection[str] = (), make_room: bool = True) -> CoreSolution:
     """Insert the orders one by one; an order that fits nowhere stays unscheduled.
+
+    Without ``start``, an order that fits nowhere is re-placed with its blockers (unless
+    ``make_room`` is false: the benchmarks' booked sites are booked by plain insertion, so
+    that they stay the same instances as the engine changes).
 
     With ``start`` (a re-plan's kept orders), its present orders stay exactly as they are and
     only the others are inserted around them. Orders in ``one_try`` (a re-plan's orders that
@@ -77,8 +91,13 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
         result.present[group_id] = placed is not None
         if placed is not None:
             record(problem, placed[0], placed[1], book, result)
-    for family_runs in book.runs.values():
-        result.runs += family_runs
+        elif start is None and make_room:
+            # A new plan may still move the orders already placed: make room by re-placing
+            # the order together with those that hold its resources (a re-plan keeps them).
+            made = inserter.make_room(group_id, result, book)
+            if made is not None:
+                result, book = made
+    result.runs = [run for family_runs in book.runs.values() for run in family_runs]
     result.wall_seconds = time.monotonic() - started
     return result
 
@@ -126,4 +145,38 @@ class Inserter:
             solution = solve_core(sub, self.params)
             if solution.feasible and solution.present.get(group_id, False):
                 return sub, solution
+        return None
+
+    def make_room(self, group_id: str, placed: CoreSolution, book: Book
+                  ) -> tuple[CoreSolution, Book] | None:
+        """Place an order that fits nowhere by re-placing it together with the orders that
+        hold its resources in the days it wants (first 3, then 6 of them); those stay in the
+        plan, possibly later. Returns the new partial plan and its bookings, or None.
+
+        Sites book patients in advance, so a planner shifts a few booked slots to fit one
+        more patient rather than turn them away; doing it while the later orders are not yet
+        booked leaves the most room (booked 400-order site: 391 -> 400 placed; RESULTS.md).
+        """
+        problem = self.problem
+        partial = dataclasses.replace(
+            placed, runs=[run for runs in book.runs.values() for run in runs])
+        tried: set[tuple[str, ...]] = set()
+        for width in BLOCKERS:
+            others = blockers(problem, partial, group_id, width, self.ticks_per_day)
+            if not others or tuple(others) in tried:
+                return None
+            tried.add(tuple(others))
+            keep = {g for g, present in partial.present.items() if present} - set(others)
+            kept_book = book_from(problem, partial, keep)
+            groups = [dataclasses.replace(self.groups[group_id], optional=True,
+                                          unscheduled_cost=10**9),
+                      *(dataclasses.replace(self.groups[g], optional=False) for g in others)]
+            chunk = [group_id, *others]
+            sub = subproblem(problem, groups, [t for g in chunk for t in self.tasks_of[g]],
+                             kept_book, problem.horizon)
+            solution = solve_core(sub, self.params, hint=partial)
+            if solution.feasible and solution.present.get(group_id, False):
+                merged = merge_move(problem, partial, keep, sub, solution, kept_book)
+                merged.status = placed.status
+                return merged, kept_book
         return None

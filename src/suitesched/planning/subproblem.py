@@ -23,6 +23,12 @@ from suitesched.core.problem import (
 )
 from suitesched.core.solution import CoreSolution, RunResult
 
+BLOCKERS = (3, 6)
+"""A late or unscheduled order is also freed with the orders that hold its resources where it
+wants to start: first the top 3 of them, then the top 6."""
+BLOCKER_WINDOW_DAYS = 2
+"""How far after its earliest start an order's blockers are looked for."""
+
 
 @dataclasses.dataclass
 class Book:
@@ -272,3 +278,53 @@ def book_from(problem: CoreProblem, solution: CoreSolution, keep: set[str]) -> B
         for resource, units in run.choice:
             book.booked[resource].append((run.start, run.start + hands_on[run.family], units))
     return book
+
+
+def blockers(problem: CoreProblem, solution: CoreSolution, group_id: str, count: int,
+             day_ticks: int) -> list[str]:
+    """The ``count`` orders that book most of ``group_id``'s resources in the days it wants.
+
+    Pairs by arrival rarely free a late or unscheduled order: what stands in its way is
+    whoever holds its people, suites and equipment in the days after it could start, and
+    those orders must move together with it. Ties go by order id, for determinism.
+    """
+    tasks = [t for t in problem.tasks if t.group == group_id]
+    if not tasks:
+        return []
+    wanted = {c.resource for t in tasks for mode in t.modes for req in mode.requirements
+              for c in req.candidates}
+    wanted |= {r for h in problem.holds if h.group == group_id for r in h.candidates}
+    start = min(t.earliest_start for t in tasks)
+    end = start + BLOCKER_WINDOW_DAYS * day_ticks
+    group_of = {t.id: t.group for t in problem.tasks}
+    overlap: dict[str, int] = defaultdict(int)
+
+    def count_use(other: str, first: int, last: int) -> None:
+        if other != group_id and first < end and last > start:
+            overlap[other] += min(last, end) - max(first, start)
+
+    for task_id, result in solution.tasks.items():
+        if any(resource in wanted for requirement in result.choice for resource, _ in requirement):
+            count_use(group_of[task_id], result.start, result.end)
+    for hold in problem.holds:
+        resource = solution.holds.get(hold.id)
+        if resource in wanted and hold.first in solution.tasks:
+            count_use(hold.group, solution.tasks[hold.first].start,
+                      solution.tasks[hold.last].end)
+    return sorted(overlap, key=lambda g: (-overlap[g], g))[:count]
+
+
+def merge_move(problem: CoreProblem, base: CoreSolution, keep: set[str], sub: CoreProblem,
+               solution: CoreSolution, book: Book) -> CoreSolution:
+    """``base`` with the groups outside ``keep`` replaced by a sub-problem's ``solution``."""
+    group_of = {t.id: t.group for t in problem.tasks}
+    hold_group = {h.id: h.group for h in problem.holds}
+    merged = CoreSolution(status="FEASIBLE", objective=None, bound=base.bound,
+                          wall_seconds=base.wall_seconds)
+    merged.present = {g: (base.present.get(g, False) if g in keep
+                          else solution.present.get(g, False)) for g in base.present}
+    merged.tasks = {t: r for t, r in base.tasks.items() if group_of[t] in keep}
+    merged.holds = {h: r for h, r in base.holds.items() if hold_group[h] in keep}
+    record(problem, sub, solution, book, merged)
+    merged.runs = [run for runs in book.runs.values() for run in runs]
+    return merged

@@ -1,0 +1,44 @@
+"""The greedy plan: earliest-due-date insertion, and making room for an order that fits nowhere."""
+
+from __future__ import annotations
+
+from helpers import order, scenario, site
+from suitesched.check import check_plan
+from suitesched.planning.compile import compile_scenario
+from suitesched.planning.extract import build_plan
+from suitesched.planning.greedy import greedy_solution
+
+
+def _one_suite_race():
+    """One suite, two orders arriving together. A is due first, so it is inserted first and
+    takes the suite at 07:00; C's fresh specimen must start within 1 h of collection, so once
+    A holds the suite C fits nowhere unless A moves to after it."""
+    sc = scenario(site(), [order("A", due="2026-12-09"),
+                           order("C", collected="2026-12-07T07:00", stability="1h")])
+    return sc, compile_scenario(sc, sc.horizon.start)
+
+
+def _start(solution, group: str) -> int:
+    return min(r.start for t, r in solution.tasks.items() if t.startswith(f"{group}/"))
+
+
+def test_an_order_that_fits_nowhere_is_placed_by_moving_the_order_that_blocks_it() -> None:
+    sc, compiled = _one_suite_race()
+    plain = greedy_solution(compiled, make_room=False)
+    assert plain.present == {"A": True, "C": False}
+
+    solution = greedy_solution(compiled)
+    assert solution.present == {"A": True, "C": True}
+    assert _start(solution, "C") < _start(solution, "A")
+    plan = build_plan(compiled, solution, now=sc.horizon.start, created=sc.horizon.start,
+                      workers=1, seed=0)
+    assert check_plan(sc, plan) == []
+    assert plan.outcome("A").tardiness_hours == 0
+
+
+def test_a_replan_repair_never_moves_the_orders_it_keeps() -> None:
+    _, compiled = _one_suite_race()
+    plain = greedy_solution(compiled, make_room=False)
+    kept = greedy_solution(compiled, start=plain)
+    assert kept.present == {"A": True, "C": False}
+    assert kept.tasks == plain.tasks
