@@ -20,22 +20,13 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import Any
 
 import suitesched as ss
 from suitesched.core.evaluate import objective_terms
-from suitesched.generate import book_site
-from suitesched.io.scenario_reader import build_scenario
-from suitesched.model.scenario import Scenario
+from suitesched.generate import book_site, generated_scenario
 from suitesched.planning.bounds import relaxed_bound
 from suitesched.planning.compile import OBJECTIVE_SCALE, compile_scenario
 from suitesched.planning.greedy import greedy_solution
-
-
-def _scenario(site: dict[str, Any]) -> Scenario:
-    data = {k: v for k, v in site.items() if k != "orders"}
-    return build_scenario(data, [(f"orders[{i}]", "booked", o)
-                                 for i, o in enumerate(site["orders"])])
 
 
 def main() -> None:
@@ -49,7 +40,7 @@ def main() -> None:
     site = book_site(args.orders, args.weeks, args.seed)
     print(f"booked {len(site['orders'])} of {args.orders} asked in "
           f"{time.monotonic() - started:.1f} s")
-    scenario = _scenario(site)
+    scenario = generated_scenario(site)
     compiled = compile_scenario(scenario, scenario.horizon.start)
     started = time.monotonic()
     greedy = greedy_solution(compiled)

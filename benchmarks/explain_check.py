@@ -24,8 +24,7 @@ import time
 from typing import Any
 
 from suitesched.check import check_plan
-from suitesched.generate import generate_site
-from suitesched.io.scenario_reader import build_scenario
+from suitesched.generate import generate_site, generated_scenario
 from suitesched.model.scenario import Scenario
 from suitesched.planning.compile import compile_scenario
 from suitesched.planning.explain import Explainer, Explanation, explain
@@ -38,12 +37,6 @@ from suitesched.solver.run import solve_core
 
 COLUMNS = ["orders", "seed", "order_id", "status", "cause", "binding", "freed", "violations",
            "reason"]
-
-
-def scenario_of(data: dict[str, Any]) -> Scenario:
-    data = copy.deepcopy(data)
-    raw = [(f"orders[{i}]", "generated", o) for i, o in enumerate(data.pop("orders"))]
-    return build_scenario(data, raw)
 
 
 def enlarged(data: dict[str, Any], explanation: Explanation, order: dict[str, Any]
@@ -113,7 +106,7 @@ def main() -> None:
     for size in args.sizes:
         for seed in args.seeds:
             data = generate_site(size, args.weeks, seed)
-            scenario = scenario_of(data)
+            scenario = generated_scenario(data)
             plan = solve(scenario, time_limit=args.time_limit, workers=2, seed=0)
             started = time.monotonic()
             explanations = explain(scenario, plan)
@@ -125,7 +118,7 @@ def main() -> None:
                 ok, violations = (False, 0)
                 if bigger is not None:
                     checked += 1
-                    ok, violations = freed(scenario_of(bigger), plan, e.order_id,
+                    ok, violations = freed(generated_scenario(bigger), plan, e.order_id,
                                            e.status == "late")
                     passed += ok and violations == 0
                 writer.writerow({"orders": size, "seed": seed, "order_id": e.order_id,

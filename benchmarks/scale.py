@@ -36,16 +36,14 @@ def one_run(orders: int, limit: float, seed: int, weeks: int, booked: bool = Fal
     the measured row."""
     import suitesched as ss
     from suitesched.core.evaluate import objective_terms
-    from suitesched.generate import book_site, generate_site
-    from suitesched.io.scenario_reader import build_scenario
+    from suitesched.generate import book_site, generate_site, generated_scenario
     from suitesched.planning.bounds import relaxed_bound
     from suitesched.planning.compile import OBJECTIVE_SCALE, compile_scenario
     from suitesched.planning.extract import build_plan
     from suitesched.planning.greedy import greedy_solution
 
     data = book_site(orders, weeks, seed) if booked else generate_site(orders, weeks, seed)
-    raw = [(f"orders[{i}]", "generated", o) for i, o in enumerate(data.pop("orders"))]
-    scenario = build_scenario(data, raw)
+    scenario = generated_scenario(data)
     compiled = compile_scenario(scenario, scenario.horizon.start)
     started = time.monotonic()
     greedy = greedy_solution(compiled)

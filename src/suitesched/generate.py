@@ -15,10 +15,13 @@ import math
 import random
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import yaml
+
+if TYPE_CHECKING:
+    from suitesched.model.scenario import Scenario
 
 HORIZON_START = date(2027, 3, 1)  # a Monday; the range spans the DST switch and Easter
 PUBLIC_HOLIDAYS = [date(2027, 3, 26), date(2027, 3, 29), date(2027, 4, 27),
@@ -165,6 +168,16 @@ CANDIDATE_SHARE = 0.15
 referred elsewhere."""
 
 
+def generated_scenario(site: dict[str, Any]) -> Scenario:
+    """The scenario of a generated site mapping (as :func:`generate_site` returns it), without
+    writing it to disk: what the benchmarks and :func:`book_site` plan on."""
+    from suitesched.io.scenario_reader import build_scenario
+
+    data = {k: v for k, v in site.items() if k != "orders"}
+    return build_scenario(data, [(f"orders[{i}]", "generated", o)
+                                 for i, o in enumerate(site["orders"])])
+
+
 def book_site(orders: int, weeks: int = 4, seed: int = 0) -> dict[str, Any]:
     """A generated site whose orders *booked* a slot, the way CAR-T sites accept patients.
 
@@ -175,16 +188,13 @@ def book_site(orders: int, weeks: int = 4, seed: int = 0) -> dict[str, Any]:
     throughput is lower), each due at least on its booked release day, the date the site
     promised. Every kept order is servable by construction: the booking is a witness plan.
     """
-    from suitesched.io.scenario_reader import build_scenario
     from suitesched.planning.compile import compile_scenario
     from suitesched.planning.extract import build_plan
     from suitesched.planning.greedy import dispatch_order, greedy_solution
 
     site = generate_site(orders, weeks, seed)
     candidates = generate_site(orders + int(orders * CANDIDATE_SHARE) + 3, weeks, seed)["orders"]
-    data = {k: v for k, v in site.items() if k != "orders"}
-    scenario = build_scenario(data, [(f"orders[{i}]", "generated", o)
-                                     for i, o in enumerate(candidates)])
+    scenario = generated_scenario({**site, "orders": candidates})
     compiled = compile_scenario(scenario, scenario.horizon.start)
     booking = greedy_solution(compiled, make_room=False)
     plan = build_plan(compiled, booking, now=scenario.horizon.start,

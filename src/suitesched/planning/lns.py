@@ -14,7 +14,7 @@ import time
 from collections import defaultdict, deque
 
 from suitesched.core.evaluate import objective_value
-from suitesched.core.problem import BatchMember, CoreProblem, Lag, Task
+from suitesched.core.problem import BatchFamily, BatchMember, CoreProblem, Lag, Task
 from suitesched.core.solution import CoreSolution
 from suitesched.planning.greedy import SMALL_MODEL
 from suitesched.planning.subproblem import (
@@ -44,8 +44,8 @@ MAX_CHUNK = 4
 
 
 def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int,
-                   focus: set[str] | None = None, day_ticks: int | None = None
-                   ) -> list[list[str]]:
+                   focus: set[str] | None = None, day_ticks: int | None = None,
+                   index: GroupIndex | None = None) -> list[list[str]]:
     """Groups to free together: each bad group first (with its blockers, then with its
     neighbours by arrival), then the slowest groups with their blockers, then sliding windows.
 
@@ -70,7 +70,7 @@ def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int,
             out += [[gid, order[j]] for j in near[:PARTNERS]]
     if focus is None and day_ticks is not None:
         # Refinements after repairs: a missing order is worth far more than any wait.
-        slow = [g for g in slowest_groups(problem, solution) if g not in bad][:SLOW]
+        slow = [g for g in slowest_groups(problem, solution, index) if g not in bad][:SLOW]
         out += blocker_moves(problem, solution, slow, day_ticks)
     if focus is None:
         step = max(1, size // 2)
@@ -78,29 +78,48 @@ def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int,
     return out
 
 
-def slowest_groups(problem: CoreProblem, solution: CoreSolution) -> list[str]:
+@dataclasses.dataclass(frozen=True)
+class GroupIndex:
+    """Per order: its tasks, the lags into them, and its QC families holding only its own
+    samples. Built once per improvement: the sweeps read it many times."""
+
+    tasks_of: dict[str, list[Task]]
+    lags_of: dict[str, list[Lag]]
+    families_of: dict[str, list[BatchFamily]]
+
+    @classmethod
+    def of(cls, problem: CoreProblem) -> GroupIndex:
+        tasks_of: dict[str, list[Task]] = defaultdict(list)
+        for task in problem.tasks:
+            tasks_of[task.group].append(task)
+        group_of = {t.id: t.group for t in problem.tasks}
+        lags_of: dict[str, list[Lag]] = defaultdict(list)
+        for lag in problem.lags:
+            lags_of[group_of[lag.succ]].append(lag)
+        families_of: dict[str, list[BatchFamily]] = defaultdict(list)
+        for family in problem.batches:
+            members_of: dict[str, list[BatchMember]] = defaultdict(list)
+            for member in family.members:
+                members_of[member.group].append(member)
+            for group, members in members_of.items():
+                families_of[group].append(dataclasses.replace(family, members=tuple(members)))
+        return cls(tasks_of, lags_of, families_of)
+
+
+def slowest_groups(problem: CoreProblem, solution: CoreSolution,
+                   index: GroupIndex | None = None) -> list[str]:
     """Scheduled groups by how long after their earliest possible end they end (steps, lags
     and QC run lengths only: no calendars, no competition), longest wait first."""
-    tasks_of: dict[str, list[Task]] = defaultdict(list)
-    for task in problem.tasks:
-        tasks_of[task.group].append(task)
-    lags_of: dict[str, list[Lag]] = defaultdict(list)
-    group_of = {t.id: t.group for t in problem.tasks}
-    for lag in problem.lags:
-        lags_of[group_of[lag.succ]].append(lag)
-    members_of: dict[tuple[str, str], list[BatchMember]] = defaultdict(list)
-    for family in problem.batches:
-        for member in family.members:
-            members_of[(member.group, family.id)].append(member)
+    index = index or GroupIndex.of(problem)
     wait: dict[str, int] = {}
     for group in problem.groups:
         end = solution.tasks.get(group.end_task or "")
         if not solution.present.get(group.id) or end is None or group.end_task is None:
             continue
-        families = [dataclasses.replace(f, members=tuple(members_of[(group.id, f.id)]))
-                    for f in problem.batches if members_of[(group.id, f.id)]]
-        reach = task_reach(tasks_of[group.id], lags_of[group.id], families, problem.horizon)
-        last = next(t for t in tasks_of[group.id] if t.id == group.end_task)
+        tasks = index.tasks_of[group.id]
+        reach = task_reach(tasks, index.lags_of[group.id], index.families_of[group.id],
+                           problem.horizon)
+        last = next(t for t in tasks if t.id == group.end_task)
         wait[group.id] = end.end - reach[group.end_task][0] - min(m.duration for m in last.modes)
     return sorted(wait, key=lambda g: (-wait[g], g))
 
@@ -143,9 +162,7 @@ def improve(
     spent = 0.0
     best = incumbent
     best_value = objective_value(problem, best)
-    tasks_of: dict[str, list] = defaultdict(list)
-    for task in problem.tasks:
-        tasks_of[task.group].append(task)
+    index = GroupIndex.of(problem)
     groups = {g.id: g for g in problem.groups}
     rounds = 0
     # A re-plan's repair frees each touched order once with its competitors; a new plan
@@ -154,7 +171,7 @@ def improve(
     while True:
         rounds += 1
         improved = False
-        pending = deque(neighbourhoods(problem, best, size, focus, day_ticks))
+        pending = deque(neighbourhoods(problem, best, size, focus, day_ticks, index))
         while pending:
             chunk = pending.popleft()
             left = time_limit - (time.monotonic() - started)
@@ -166,7 +183,7 @@ def improve(
             keep = set(groups) - set(chunk)
             book = book_from(problem, best, keep)
             sub = subproblem(problem, [groups[g] for g in chunk],
-                             [t for g in chunk for t in tasks_of[g]], book, problem.horizon)
+                             [t for g in chunk for t in index.tasks_of[g]], book, problem.horizon)
             sub_params = SolveParams(
                 time_limit=min(left, 10.0) if budget is None else None, workers=1,
                 seed=params.seed, extra=SMALL_MODEL,
