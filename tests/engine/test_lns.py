@@ -6,7 +6,14 @@ import dataclasses
 
 from helpers import order, scenario, site
 from suitesched.planning.compile import compile_scenario
-from suitesched.planning.lns import BLOCKERS, bad_groups, blocker_moves, slowest_groups
+from suitesched.planning.lns import (
+    BLOCKERS,
+    MOVE_SLACK_DAYS,
+    bad_groups,
+    blocker_moves,
+    move_limit,
+    slowest_groups,
+)
 from suitesched.planning.solve import plan_core
 from suitesched.planning.subproblem import blockers
 
@@ -55,3 +62,19 @@ def test_the_order_that_waits_for_the_suite_is_the_slowest() -> None:
     ranked = slowest_groups(compiled.problem, solution)
     assert ranked[0] == second, (first_start, ranked)
     assert ranked != sorted(ranked)  # not merely by id
+
+
+def test_a_move_reaches_a_day_past_its_last_order_unless_one_is_out() -> None:
+    sc = scenario(site(), [order("A"), order("C", arrival="2026-12-07T07:15")])
+    compiled = compile_scenario(sc, sc.horizon.start)
+    problem = compiled.problem
+    solution = plan_core(compiled, time_limit=None, workers=1, seed=0,
+                         max_deterministic_time=5.0)
+    groups = list(problem.groups)
+    day_ticks = compiled.timeline.ticks_per_day
+    last_end = max(solution.tasks[g.end_task].end for g in groups)
+    assert move_limit(problem, solution, groups, day_ticks) == min(
+        problem.horizon, last_end + MOVE_SLACK_DAYS * day_ticks)
+    assert move_limit(problem, solution, groups, day_ticks) < problem.horizon
+    dropped = dataclasses.replace(solution, present={**solution.present, "C": False})
+    assert move_limit(problem, dropped, groups, day_ticks) == problem.horizon
