@@ -18,6 +18,14 @@ from suitesched.planning.solve import plan_core
 from suitesched.planning.subproblem import blockers
 
 
+def _two_orders_one_suite():
+    """One suite, A and C arriving together on Monday morning, planned exactly."""
+    sc = scenario(site(), [order("A"), order("C", arrival="2026-12-07T07:15")])
+    compiled = compile_scenario(sc, sc.horizon.start)
+    return compiled, plan_core(compiled, time_limit=None, workers=1, seed=0,
+                               max_deterministic_time=5.0)
+
+
 def test_blockers_are_the_orders_holding_its_resources_in_the_days_it_wants() -> None:
     # One suite: A and C both arrive on Monday morning and take turns in it; B arrives on
     # Thursday, outside the two days after C's earliest start.
@@ -33,11 +41,8 @@ def test_blockers_are_the_orders_holding_its_resources_in_the_days_it_wants() ->
 
 
 def test_bad_orders_are_the_missing_and_the_late_and_each_gets_narrow_moves_first() -> None:
-    sc = scenario(site(), [order("A"), order("C", arrival="2026-12-07T07:15")])
-    compiled = compile_scenario(sc, sc.horizon.start)
+    compiled, solution = _two_orders_one_suite()
     problem = compiled.problem
-    solution = plan_core(compiled, time_limit=None, workers=1, seed=0,
-                         max_deterministic_time=5.0)
     assert bad_groups(problem, solution) == set()
     dropped = dataclasses.replace(solution, present={**solution.present, "C": False})
     assert bad_groups(problem, dropped) == {"C"}
@@ -52,10 +57,7 @@ def test_bad_orders_are_the_missing_and_the_late_and_each_gets_narrow_moves_firs
 
 def test_the_order_that_waits_for_the_suite_is_the_slowest() -> None:
     # One suite, two orders arriving together: whichever goes second waits for the first.
-    sc = scenario(site(), [order("A"), order("C", arrival="2026-12-07T07:15")])
-    compiled = compile_scenario(sc, sc.horizon.start)
-    solution = plan_core(compiled, time_limit=None, workers=1, seed=0,
-                         max_deterministic_time=5.0)
+    compiled, solution = _two_orders_one_suite()
     first_start = {g: min(r.start for t, r in solution.tasks.items() if t.startswith(f"{g}/"))
                    for g in ("A", "C")}
     second = max(first_start, key=first_start.get)
@@ -65,11 +67,8 @@ def test_the_order_that_waits_for_the_suite_is_the_slowest() -> None:
 
 
 def test_a_move_reaches_a_day_past_its_last_order_unless_one_is_out() -> None:
-    sc = scenario(site(), [order("A"), order("C", arrival="2026-12-07T07:15")])
-    compiled = compile_scenario(sc, sc.horizon.start)
+    compiled, solution = _two_orders_one_suite()
     problem = compiled.problem
-    solution = plan_core(compiled, time_limit=None, workers=1, seed=0,
-                         max_deterministic_time=5.0)
     groups = list(problem.groups)
     day_ticks = compiled.timeline.ticks_per_day
     last_end = max(solution.tasks[g.end_task].end for g in groups)
