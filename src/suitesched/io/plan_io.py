@@ -16,10 +16,23 @@ from suitesched.io.yaml_io import YamlReadError, check_file_size, unprintable_te
 from suitesched.model.plan import Plan
 
 
+def _new_file_mode(path: Path) -> int:
+    """The permissions ``path`` gets: those it has now, or what the user's umask gives a new
+    file. A temporary file is created private (0600); plans are read by the whole team."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
 def _stage(path: Path, text: str) -> Path:
     """Write ``text`` to a synced temporary file beside ``path``; return the temp path."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if hasattr(os, "fchmod"):  # POSIX; Windows files have no such modes
+            os.fchmod(fd, _new_file_mode(path))
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
