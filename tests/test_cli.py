@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 import suitesched as ss
-from helpers import read, scenario, site
+from helpers import order, read, scenario, site
 from suitesched.cli import app
 
 runner = CliRunner()
@@ -149,3 +149,16 @@ def test_outage_over_running_work_exits_4_naming_the_records(tmp_path: Path) -> 
     assert result.exit_code == 4, result.output
     assert f"{running.order_id}/{running.step}" in result.output
     assert not out.exists()
+
+
+def test_a_scenario_name_that_looks_like_markup_is_printed_as_written() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from suitesched.report.tables import scenario_summary
+
+    sc = scenario(site(name="[/] site [bold]A"), [order("A")])
+    out = StringIO()
+    Console(file=out, width=200).print(scenario_summary(sc))
+    assert "Scenario [/] site [bold]A" in out.getvalue()

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from suitesched.errors import Problem
 from suitesched.model.plan import Plan
@@ -24,29 +25,35 @@ def problems_table(problems: Iterable[Problem], title: str = "Problems") -> Tabl
 
 
 def scenario_summary(scenario: Scenario) -> Table:
-    table = Table(title=f"Scenario {scenario.name}", show_header=False, title_justify="left")
+    # Names and ids are the site's own text: shown as written, never read as rich markup.
+    table = Table(title=Text(f"Scenario {scenario.name}"), show_header=False,
+                  title_justify="left")
     table.add_column("what", style="bold")
     table.add_column("value")
+
+    def row(what: str, value: str) -> None:
+        table.add_row(what, Text(value))
+
     h = scenario.horizon
-    table.add_row("horizon", f"{h.start:%Y-%m-%d %H:%M} + {h.days} days "
-                  f"({scenario.timezone.key}, grid {scenario.time_step} min)")
-    table.add_row("holidays", ", ".join(d.isoformat() for d in scenario.holidays) or "none")
-    table.add_row("shifts", ", ".join(sorted(scenario.shifts)) or "none")
+    row("horizon", f"{h.start:%Y-%m-%d %H:%M} + {h.days} days "
+        f"({scenario.timezone.key}, grid {scenario.time_step} min)")
+    row("holidays", ", ".join(d.isoformat() for d in scenario.holidays) or "none")
+    row("shifts", ", ".join(sorted(scenario.shifts)) or "none")
     tags = Counter(t for s in scenario.suites for t in s.tags)
-    table.add_row("suites", f"{len(scenario.suites)}" + (
+    row("suites", f"{len(scenario.suites)}" + (
         f" (tagged: {', '.join(f'{t} ×{n}' for t, n in sorted(tags.items()))})" if tags else ""))
     types = Counter(e.type for e in scenario.equipment)
-    table.add_row("equipment", ", ".join(f"{t} ×{n}" for t, n in sorted(types.items())) or "none")
+    row("equipment", ", ".join(f"{t} ×{n}" for t, n in sorted(types.items())) or "none")
     skills = Counter(q.skill for o in scenario.operators for q in o.skills)
-    table.add_row("operators", f"{len(scenario.operators)}: " + ", ".join(
+    row("operators", f"{len(scenario.operators)}: " + ", ".join(
         f"{s} {n}" for s, n in sorted(skills.items())))
-    table.add_row("assays", ", ".join(a.id for a in scenario.assays) or "none")
-    table.add_row("processes", ", ".join(
+    row("assays", ", ".join(a.id for a in scenario.assays) or "none")
+    row("processes", ", ".join(
         f"{p.id} ({len(p.steps)} steps)" for p in scenario.processes))
     status = Counter(o.status for o in scenario.orders)
     by_process = Counter(o.process for o in scenario.orders if o.status != "cancelled")
-    table.add_row("orders", f"{len(scenario.orders)} ({status.get('cancelled', 0)} cancelled; "
-                  + ", ".join(f"{p} {n}" for p, n in sorted(by_process.items())) + ")")
+    row("orders", f"{len(scenario.orders)} ({status.get('cancelled', 0)} cancelled; "
+        + ", ".join(f"{p} {n}" for p, n in sorted(by_process.items())) + ")")
     return table
 
 
