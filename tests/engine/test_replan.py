@@ -543,5 +543,6 @@ def test_an_untouched_order_that_stays_out_or_late_keeps_its_reason() -> None:
                    "LATE-SAME": True, "LATE-MOVED": True}
     new.tasks = {"LATE-SAME/qa": TaskResult(start=20, end=30, mode=0, choice=()),
                  "LATE-MOVED/qa": TaskResult(start=21, end=31, mode=0, choice=())}
+    # An order the previous plan had no budget to explain keeps the pointer to `explain`.
     assert _carried_reasons(old, compiled, new, {"TOUCHED"}) == {
-        "KEPT-OUT": "no suite free", "LATE-SAME": late}
+        "KEPT-OUT": "no suite free", "UNEXPLAINED": NOT_EXPLAINED, "LATE-SAME": late}

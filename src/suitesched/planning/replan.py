@@ -38,7 +38,6 @@ from suitesched.planning.anchors import Anchors, Placement, RetestSample, RunPla
 from suitesched.planning.compile import QA_STEP, Compiled, compile_scenario, task_id
 from suitesched.planning.events_apply import EventEffects, apply_events
 from suitesched.planning.explain import (
-    NOT_EXPLAINED,
     REASON_SHARE,
     explain_solution,
     plan_reasons,
@@ -164,14 +163,17 @@ def _carried_reasons(plan: Plan, compiled: Compiled, solution: CoreSolution,
 
     The plan around it was kept, so the reason still describes it; explaining it again costs
     one-order models that a large site's re-plan cannot afford (400 orders: 19 unscheduled
-    orders took 50 of a 55 s re-plan; 7 late ones 7.5 of 14.6 s). Orders the events touched,
-    and orders whose release moved, are explained afresh.
+    orders took 50 of a 55 s re-plan; 7 late ones 7.5 of 14.6 s). That includes the pointer
+    to ``suitesched explain`` of an order the previous plan had no budget to explain: a
+    repair explains what it changed, not what an earlier plan left open (400 orders: 11 such
+    orders took 14 of a 24 s re-plan). Orders the events touched, and orders whose release
+    moved, are explained afresh.
     """
     ends = {g.id: g.end_task for g in compiled.problem.groups}
     out = {}
     for outcome in plan.orders:
         oid = outcome.order_id
-        if oid in touched or not outcome.reason or outcome.reason == NOT_EXPLAINED:
+        if oid in touched or not outcome.reason:
             continue
         if outcome.status == "unscheduled" and not solution.present.get(oid, True):
             out[oid] = outcome.reason
