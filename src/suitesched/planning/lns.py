@@ -88,12 +88,12 @@ def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int,
 
 @dataclasses.dataclass(frozen=True)
 class GroupIndex:
-    """Per order: its tasks, the lags into them, and its QC families holding only its own
-    samples. Built once per improvement: the sweeps read it many times."""
+    """Per order: its tasks, and the earliest its end task could end (steps, lags and QC run
+    lengths only: no calendars, no competition). Built once per improvement: every sweep
+    reads it."""
 
     tasks_of: dict[str, list[Task]]
-    lags_of: dict[str, list[Lag]]
-    families_of: dict[str, list[BatchFamily]]
+    earliest_end: dict[str, int]
 
     @classmethod
     def of(cls, problem: CoreProblem) -> GroupIndex:
@@ -111,7 +111,15 @@ class GroupIndex:
                 members_of[member.group].append(member)
             for group, members in members_of.items():
                 families_of[group].append(dataclasses.replace(family, members=tuple(members)))
-        return cls(tasks_of, lags_of, families_of)
+        earliest_end = {}
+        for group in problem.groups:
+            tasks = tasks_of[group.id]
+            last = next((t for t in tasks if t.id == group.end_task), None)
+            if last is None:
+                continue
+            reach = task_reach(tasks, lags_of[group.id], families_of[group.id], problem.horizon)
+            earliest_end[group.id] = reach[last.id][0] + min(m.duration for m in last.modes)
+        return cls(tasks_of, earliest_end)
 
 
 def slowest_groups(problem: CoreProblem, solution: CoreSolution,
@@ -122,13 +130,9 @@ def slowest_groups(problem: CoreProblem, solution: CoreSolution,
     wait: dict[str, int] = {}
     for group in problem.groups:
         end = solution.tasks.get(group.end_task or "")
-        if not solution.present.get(group.id) or end is None or group.end_task is None:
+        if not solution.present.get(group.id) or end is None or group.id not in index.earliest_end:
             continue
-        tasks = index.tasks_of[group.id]
-        reach = task_reach(tasks, index.lags_of[group.id], index.families_of[group.id],
-                           problem.horizon)
-        last = next(t for t in tasks if t.id == group.end_task)
-        wait[group.id] = end.end - reach[group.end_task][0] - min(m.duration for m in last.modes)
+        wait[group.id] = end.end - index.earliest_end[group.id]
     return sorted(wait, key=lambda g: (-wait[g], g))
 
 
