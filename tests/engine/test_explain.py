@@ -126,3 +126,28 @@ def test_cli_explain_names_colliding_records_of_a_plan_that_cannot_stand(
     assert result.exit_code == 4, result.output
     conflicts = json.loads(result.output)["conflicts"]
     assert conflicts and any("S1" in " ".join(c["records"]) + c["message"] for c in conflicts)
+
+
+def test_when_no_single_class_frees_an_order_the_minimal_pair_of_classes_is_named() -> None:
+    # One suite and one operator pair for two orders that must both start on Monday: a
+    # second suite alone or a second pair alone leaves one order out; both together let it
+    # in. The order also rests on an incubator with room to spare: the deletion filter must
+    # keep exactly the two classes that bind and drop the one no relaxed fit needed.
+    def rested_site(suites: int, operators: int) -> dict:
+        data = pair_site(suites, operators)
+        data["equipment"] = [{"id": "INC1", "type": "incubator", "capacity": 4}]
+        data["processes"][0]["steps"].append(
+            {"id": "rest", "duration": "2h", "equipment": "incubator"})
+        return data
+
+    orders = [fresh("A"), fresh("B")]
+    plan = solve(scenario(rested_site(suites=1, operators=2), orders))
+    [left_out] = [o for o in plan.orders if o.status == "unscheduled"]
+    [explained] = ss.explain(scenario(rested_site(1, 2), orders), plan)
+    assert sorted(explained.binding) == ["people:aseptic", "suites:suites"]
+    assert "operator pair" in (left_out.reason or "") and "S1" in (left_out.reason or "")
+    for suites, operators in ((2, 2), (1, 4)):
+        one_more = solve(scenario(rested_site(suites, operators), orders))
+        assert sum(o.status == "unscheduled" for o in one_more.orders) == 1
+    both = solve(scenario(rested_site(suites=2, operators=4), orders))
+    assert all(o.status == "scheduled" for o in both.orders)

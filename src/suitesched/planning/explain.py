@@ -151,22 +151,41 @@ class Explainer:
                 fit = self._narrowed(gid, book, deadline, cls, fit)
                 text, window = self._phrase(gid, cls, fit)
                 return Explanation(gid, status, text, (cls.key,), window)
-        if len(classes) > 1 and self._fit(gid, book, deadline=deadline,
-                                          relax=tuple(classes)) is not None:
-            # No single class frees it, all together do: shrink to a minimal set that still
-            # does (a deletion filter: each class left out once, kept out if not needed).
-            needed = list(classes)
-            for cls in classes:
-                trial = [c for c in needed if c is not cls]
-                if trial and self._fit(gid, book, deadline=deadline,
-                                       relax=tuple(trial)) is not None:
-                    needed = trial
-            fit = self._fit(gid, book, deadline=deadline, relax=tuple(needed))
-            assert fit is not None
-            parts = [self._phrase(gid, cls, fit) for cls in needed]
-            return Explanation(gid, status, " and ".join(p for p, _ in parts),
-                               tuple(cls.key for cls in needed), parts[0][1])
-        return self._alone(gid, deadline, status, classes)
+        witness = None
+        if len(classes) > 1:
+            witness = self._fit(gid, book, deadline=deadline, relax=tuple(classes))
+        if witness is None:
+            return self._alone(gid, deadline, status, classes)
+        # No single class frees it, all together do: shrink to a minimal set that still
+        # does (a deletion filter: each class left out once, kept out if not needed). A fit
+        # is a witness for every set holding the classes whose extra it used, so classes it
+        # left unused drop out without a model of their own (400 orders: 29 -> 11 models).
+        needed = self._used(classes, witness)
+        runs = [c for c in needed if c.kind == "qc"]
+        if runs and len(runs) < len(needed):
+            # Extra QC runs are rarely what frees an order: leave them all out in one model.
+            trial = [c for c in needed if c.kind != "qc"]
+            fit = self._fit(gid, book, deadline=deadline, relax=tuple(trial))
+            if fit is not None:
+                needed, witness = self._used(trial, fit), fit
+        for cls in list(needed):
+            trial = [c for c in needed if c.key != cls.key]
+            if len(trial) == len(needed) or not trial:
+                continue  # dropped by an earlier witness, or the last one left
+            fit = self._fit(gid, book, deadline=deadline, relax=tuple(trial))
+            if fit is not None:
+                needed, witness = self._used(trial, fit), fit
+        parts = [self._phrase(gid, cls, witness) for cls in needed]
+        return Explanation(gid, status, " and ".join(p for p, _ in parts),
+                           tuple(cls.key for cls in needed), parts[0][1])
+
+    def _used(self, relax: list[ResourceClass], fit: CoreSolution) -> list[ResourceClass]:
+        """The classes of ``relax`` whose extra capacity ``fit`` used. Extra QC runs cannot be
+        told apart from the ordinary ones, so a QC class always counts as used. Never empty: a
+        fit that used no extra at all (a single-class model the solver's budget gave up on)
+        keeps every class."""
+        used = [cls for cls in relax if cls.kind == "qc" or self._extra_spans(cls, fit)]
+        return used or list(relax)
 
     def _narrowed(self, gid: str, book: Book, deadline: int | None, cls: ResourceClass,
                   fit: CoreSolution) -> CoreSolution:
