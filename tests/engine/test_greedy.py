@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from helpers import order, scenario, site
 from suitesched.check import check_plan
 from suitesched.planning.compile import compile_scenario
 from suitesched.planning.extract import build_plan
-from suitesched.planning.greedy import greedy_solution
+from suitesched.planning.greedy import Inserter, greedy_solution
 
 
 def _one_suite_race():
@@ -42,3 +44,19 @@ def test_a_replan_repair_never_moves_the_orders_it_keeps() -> None:
     kept = greedy_solution(compiled, start=plain)
     assert kept.present == {"A": True, "C": False}
     assert kept.tasks == plain.tasks
+
+
+def test_when_no_room_can_be_made_the_order_swaps_in_and_its_blocker_goes_elsewhere(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The joint re-placement of an order with its blockers can run out of budget on a large
+    # site; the swap (the order takes A's place, A goes back wherever it fits) is the fallback.
+    sc, compiled = _one_suite_race()
+    monkeypatch.setattr(Inserter, "make_room", lambda *args: None)
+    solution = greedy_solution(compiled)
+    assert solution.present == {"A": True, "C": True}
+    assert _start(solution, "C") < _start(solution, "A")
+    plan = build_plan(compiled, solution, now=sc.horizon.start, created=sc.horizon.start,
+                      workers=1, seed=0)
+    assert check_plan(sc, plan) == []
+    without_swap = greedy_solution(compiled, make_room=False)
+    assert without_swap.present["C"] is False
