@@ -24,17 +24,22 @@ def _start(solution, group: str) -> int:
     return min(r.start for t, r in solution.tasks.items() if t.startswith(f"{group}/"))
 
 
-def test_an_order_that_fits_nowhere_is_placed_by_moving_the_order_that_blocks_it() -> None:
-    sc, compiled = _one_suite_race()
-    plain = greedy_solution(compiled, make_room=False)
-    assert plain.present == {"A": True, "C": False}
-
-    solution = greedy_solution(compiled)
+def _both_placed_c_first(sc, compiled, solution):
+    """Both orders in, C before A, and the plan passes the independent checker."""
     assert solution.present == {"A": True, "C": True}
     assert _start(solution, "C") < _start(solution, "A")
     plan = build_plan(compiled, solution, now=sc.horizon.start, created=sc.horizon.start,
                       workers=1, seed=0)
     assert check_plan(sc, plan) == []
+    return plan
+
+
+def test_an_order_that_fits_nowhere_is_placed_by_moving_the_order_that_blocks_it() -> None:
+    sc, compiled = _one_suite_race()
+    plain = greedy_solution(compiled, make_room=False)
+    assert plain.present == {"A": True, "C": False}
+
+    plan = _both_placed_c_first(sc, compiled, greedy_solution(compiled))
     assert plan.outcome("A").tardiness_hours == 0
 
 
@@ -52,11 +57,6 @@ def test_when_no_room_can_be_made_the_order_swaps_in_and_its_blocker_goes_elsewh
     # site; the swap (the order takes A's place, A goes back wherever it fits) is the fallback.
     sc, compiled = _one_suite_race()
     monkeypatch.setattr(Inserter, "make_room", lambda *args: None)
-    solution = greedy_solution(compiled)
-    assert solution.present == {"A": True, "C": True}
-    assert _start(solution, "C") < _start(solution, "A")
-    plan = build_plan(compiled, solution, now=sc.horizon.start, created=sc.horizon.start,
-                      workers=1, seed=0)
-    assert check_plan(sc, plan) == []
+    _both_placed_c_first(sc, compiled, greedy_solution(compiled))
     without_swap = greedy_solution(compiled, make_room=False)
     assert without_swap.present["C"] is False
