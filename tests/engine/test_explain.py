@@ -8,14 +8,21 @@ served (or on time). A reason computed from the wrong class, or canned text, fai
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
 import suitesched as ss
 from helpers import order, scenario, site, solve
 from suitesched.cli import app
+from suitesched.planning import explain as explain_module
+from suitesched.planning.compile import compile_scenario
+from suitesched.planning.explain import explain_solution
+from suitesched.planning.plan_solution import solution_from_plan
+from suitesched.solver.run import solve_core
 
 PAIR_STEP = {"id": "process", "duration": "6h", "suite": True, "operators": 2,
              "skill": "aseptic"}
@@ -128,18 +135,20 @@ def test_cli_explain_names_colliding_records_of_a_plan_that_cannot_stand(
     assert conflicts and any("S1" in " ".join(c["records"]) + c["message"] for c in conflicts)
 
 
+def rested_site(suites: int, operators: int) -> dict:
+    """The pair site, with an incubator step that has room to spare after the suite step."""
+    data = pair_site(suites, operators)
+    data["equipment"] = [{"id": "INC1", "type": "incubator", "capacity": 4}]
+    data["processes"][0]["steps"].append(
+        {"id": "rest", "duration": "2h", "equipment": "incubator"})
+    return data
+
+
 def test_when_no_single_class_frees_an_order_the_minimal_pair_of_classes_is_named() -> None:
     # One suite and one operator pair for two orders that must both start on Monday: a
     # second suite alone or a second pair alone leaves one order out; both together let it
     # in. The order also rests on an incubator with room to spare: the deletion filter must
     # keep exactly the two classes that bind and drop the one no relaxed fit needed.
-    def rested_site(suites: int, operators: int) -> dict:
-        data = pair_site(suites, operators)
-        data["equipment"] = [{"id": "INC1", "type": "incubator", "capacity": 4}]
-        data["processes"][0]["steps"].append(
-            {"id": "rest", "duration": "2h", "equipment": "incubator"})
-        return data
-
     orders = [fresh("A"), fresh("B")]
     plan = solve(scenario(rested_site(suites=1, operators=2), orders))
     [left_out] = [o for o in plan.orders if o.status == "unscheduled"]
@@ -151,3 +160,24 @@ def test_when_no_single_class_frees_an_order_the_minimal_pair_of_classes_is_name
         assert sum(o.status == "unscheduled" for o in one_more.orders) == 1
     both = solve(scenario(rested_site(suites=2, operators=4), orders))
     assert all(o.status == "scheduled" for o in both.orders)
+
+
+def test_a_wall_clock_budget_stops_an_explanation_midway(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The multi-class explanation above takes six one-order models. With each model slowed
+    # to 0.2 s and a 0.3 s budget, the explanation must stop at its third model and leave
+    # the order out (its reason then points to `suitesched explain`), not run to the end.
+    sc = scenario(rested_site(1, 2), [fresh("A"), fresh("B")])
+    plan = solve(sc)
+    compiled = compile_scenario(sc, plan.now)
+    solution = solution_from_plan(compiled, plan)
+    assert len(explain_solution(compiled, solution)) == 1
+    slow_models: list[int] = []
+
+    def slow_solve(*args: object, **kwargs: object):
+        slow_models.append(1)
+        time.sleep(0.2)
+        return solve_core(*args, **kwargs)
+
+    monkeypatch.setattr(explain_module, "solve_core", slow_solve)
+    assert explain_solution(compiled, solution, max_seconds=0.3) == {}
+    assert 1 <= len(slow_models) <= 3  # of the six the whole explanation takes

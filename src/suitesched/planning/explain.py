@@ -92,6 +92,10 @@ class Explainer:
         self.fits = 0
         """One-order models solved so far: the budget of :func:`explain_solution` (a count,
         so that a budgeted explanation is as reproducible as the plan)."""
+        self.deadline: float | None = None
+        """A ``time.monotonic()`` moment after which no further model is solved: the
+        explanation in progress is abandoned (:class:`OutOfTime`), so that one order needing
+        dozens of models cannot overrun a wall-clock budget by as many seconds."""
         self.compiled = compiled
         self.problem = compiled.problem
         self.solution = solution
@@ -283,6 +287,8 @@ class Explainer:
                      if t.id == group.end_task else t for t in tasks]
         sub = subproblem(self.problem, [group], tasks, book, self.problem.horizon)
         sub = _relaxed(sub, tuple(relax), calendars, only)
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise OutOfTime(gid)
         solution = solve_core(sub, self.params)
         self.fits += 1
         if solution.feasible and solution.present.get(gid, False):
@@ -565,16 +571,25 @@ def explain_solution(compiled: Compiled, solution: CoreSolution, *,
     return _explain_within(explainer, pending, max_models, max_seconds)
 
 
+class OutOfTime(Exception):
+    """The wall-clock budget of an explanation ended before its next model."""
+
+
 def _explain_within(explainer: Explainer, pending: list[str], max_models: int | None,
                     max_seconds: float | None) -> dict[str, Explanation]:
-    started = time.monotonic()
+    """Explain ``pending`` in turn. A model count is checked between orders (a started
+    explanation finishes: reproducible); wall-clock seconds also stop an explanation midway,
+    and that order is left out with the rest."""
+    if max_seconds is not None:
+        explainer.deadline = time.monotonic() + max_seconds
     out: dict[str, Explanation] = {}
     for gid in pending:
         if max_models is not None and explainer.fits >= max_models:
             break
-        if max_seconds is not None and time.monotonic() - started >= max_seconds:
+        try:
+            out[gid] = explainer.explain(gid)
+        except OutOfTime:
             break
-        out[gid] = explainer.explain(gid)
     return out
 
 
