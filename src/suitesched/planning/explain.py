@@ -163,7 +163,8 @@ class Explainer:
         # No single class frees it, all together do: shrink to a minimal set that still
         # does (a deletion filter: each class left out once, kept out if not needed). A fit
         # is a witness for every set holding the classes whose extra it used, so classes it
-        # left unused drop out without a model of their own (400 orders: 29 -> 11 models).
+        # left unused drop out without a model of their own (a late order at 400 orders: 19
+        # one-order models instead of 29).
         needed = self._used(classes, witness)
         runs = [c for c in needed if c.kind == "qc"]
         if runs and len(runs) < len(needed):
@@ -185,9 +186,9 @@ class Explainer:
 
     def _used(self, relax: list[ResourceClass], fit: CoreSolution) -> list[ResourceClass]:
         """The classes of ``relax`` whose extra capacity ``fit`` used. Extra QC runs cannot be
-        told apart from the ordinary ones, so a QC class always counts as used. Never empty: a
-        fit that used no extra at all (a single-class model the solver's budget gave up on)
-        keeps every class."""
+        told apart from the ordinary ones, so a QC class always counts as used. Never empty:
+        if the fit used no extra at all, the single-class models before it failed only for
+        their budget, and every class is kept."""
         used = [cls for cls in relax if cls.kind == "qc" or self._extra_spans(cls, fit)]
         return used or list(relax)
 

@@ -193,11 +193,12 @@ class Inserter:
         place and putting that blocker back wherever it still fits. Returns the new partial
         plan and its bookings, or None.
 
-        Re-placing blockers *jointly* with the order fails when the model is too big to
-        solve in its budget - a dozen orders over the whole horizon - and then is not
-        needed: a blocker often has a later slot, another suite or another crew, while the
-        order, bound by its stability window, has none. Each swap is two one-order models
-        (booked 400-order site: 398 -> 399 of 400 placed). Longer chains - the blocker in
+        :meth:`make_room` re-places only the 3 or 6 worst blockers jointly with the order: a
+        dozen at once over the whole horizon is too big a model for its budget (8-80 s each
+        at 400 orders). One at a time is cheap, and often enough: a blocker may have a later
+        slot, another suite or another crew, while the order, bound by its stability window,
+        has none. Each swap is two one-order models (booked 400-order site: 398 -> 399 of 400
+        placed). Longer chains - the blocker in
         turn taking the place of one of its own blockers - did not place the last order
         there and cost 20 s more.
         """
