@@ -8,7 +8,12 @@ from helpers import order, scenario, site
 from suitesched.check import check_plan
 from suitesched.planning.compile import compile_scenario
 from suitesched.planning.extract import build_plan
-from suitesched.planning.greedy import Inserter, greedy_solution
+from suitesched.planning.greedy import (
+    Inserter,
+    dispatch_order,
+    greedy_solution,
+    portfolio_solution,
+)
 
 
 def _one_suite_race():
@@ -60,3 +65,17 @@ def test_when_no_room_can_be_made_the_order_swaps_in_and_its_blocker_goes_elsewh
     _both_placed_c_first(sc, compiled, greedy_solution(compiled))
     without_swap = greedy_solution(compiled, make_room=False)
     assert without_swap.present["C"] is False
+
+
+def test_the_portfolio_keeps_the_best_dispatch_rule_and_one_core_runs_only_the_first(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # With no room-making, the due-date rule books A first and C's 1-hour specimen fits
+    # nowhere; the stability rule books C first and both fit. Two cores run both rules and
+    # keep the better plan; one core runs the due-date rule alone.
+    sc, compiled = _one_suite_race()
+    assert dispatch_order(compiled) == ["A", "C"]
+    assert dispatch_order(compiled, "stability") == ["C", "A"]
+    monkeypatch.setattr(Inserter, "make_room", lambda *args: None)
+    monkeypatch.setattr(Inserter, "swap_in", lambda *args: None)
+    _both_placed_c_first(sc, compiled, portfolio_solution(compiled, workers=2))
+    assert portfolio_solution(compiled, workers=1).present == {"A": True, "C": False}

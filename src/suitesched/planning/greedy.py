@@ -17,6 +17,7 @@ import dataclasses
 import time
 from collections import defaultdict
 from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
 
 from suitesched.core.problem import CoreProblem, Task
 from suitesched.core.solution import CoreSolution
@@ -44,23 +45,54 @@ ONE_ORDER = SolveParams(time_limit=None, workers=1, seed=0, max_deterministic_ti
                         extra=ONE_ORDER_MODEL)
 SWAP_BLOCKERS = 12
 """Blockers an order that fits nowhere may swap places with, most in its way first."""
+PORTFOLIO_RULES = ("due", "stability")
+"""Dispatch rules of :func:`portfolio_solution`, the default first."""
 WINDOW_DAYS = 35
 """Each insertion first looks this far after the order's arrival (a small model), then, if the
 order does not fit, over the whole timeline."""
 
 
-def dispatch_order(compiled: Compiled) -> list[str]:
-    """Material is booked as it arrives: by arrival day, then due date, then priority (then
-    id, for determinism) - earliest-due-date dispatch among what is on site."""
+def dispatch_order(compiled: Compiled, rule: str = "due") -> list[str]:
+    """Material is booked as it arrives: by arrival day, then (rule ``due``) due date, then
+    priority (then id, for determinism) - earliest-due-date dispatch among what is on site.
+    Rule ``stability`` takes each day's fresh specimens first, the one whose stability window
+    ends first leading, then cryopreserved material as it arrived: a planner's other habit."""
     by_id = {o.order_id: o for o in compiled.orders}
     tz = compiled.scenario.timezone
-    return sorted(by_id, key=lambda oid: (by_id[oid].arrival.astimezone(tz).date(),
-                                          by_id[oid].due, by_id[oid].priority, oid))
+
+    def key(oid: str) -> tuple:
+        order = by_id[oid]
+        day = order.arrival.astimezone(tz).date()
+        if rule == "stability":
+            window_end = order.latest_first_start
+            urgent = (0, window_end) if window_end is not None else (1, order.arrival)
+            return (day, *urgent, order.due, order.priority, oid)
+        return (day, order.due, order.priority, oid)
+
+    return sorted(by_id, key=key)
+
+
+def portfolio_solution(compiled: Compiled, workers: int) -> CoreSolution:
+    """The greedy plan by each dispatch rule of :data:`PORTFOLIO_RULES`, one per core, and the
+    best of them kept (the first rule on a tie: reproducible).
+
+    Which order the greedy takes decides a handful of orders on a large, tight site, and no
+    rule wins everywhere (booked 400-order sites: 382 vs 389 of 390 placed on one, 399 vs 398
+    of 400 on another; at 100 orders the due-date rule is best). Threads share the
+    interpreter, but CP-SAT solves outside it: two rules took about 1.3x the time of one.
+    """
+    from suitesched.core.evaluate import objective_value
+
+    rules = PORTFOLIO_RULES if workers >= 2 else PORTFOLIO_RULES[:1]
+    with ThreadPoolExecutor(max_workers=len(rules)) as pool:
+        plans = list(pool.map(lambda rule: greedy_solution(compiled, rule=rule), rules))
+    return min(plans, key=lambda plan: objective_value(compiled.problem, plan))
 
 
 def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
                     start: CoreSolution | None = None,
-                    one_try: Collection[str] = (), make_room: bool = True) -> CoreSolution:
+                    one_try: Collection[str] = (), make_room: bool = True,
+                    rule: str = "due") -> CoreSolution:
     """Insert the orders one by one; an order that fits nowhere stays unscheduled.
 
     Without ``start``, an order that fits nowhere is re-placed with its blockers (unless
@@ -70,6 +102,7 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
     With ``start`` (a re-plan's kept orders), its present orders stay exactly as they are and
     only the others are inserted around them. Orders in ``one_try`` (a re-plan's orders that
     did not fit before either) get one attempt, within ``WINDOW_DAYS`` of their earliest start.
+    ``rule`` is the dispatch rule (:func:`dispatch_order`).
     """
     started = time.monotonic()
     problem = compiled.problem
@@ -86,7 +119,7 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
     inserter = Inserter(compiled, params)
     # Orders that did not fit before either come last: a repair serves what the events
     # touched (and a promised slot offer) first.
-    order = sorted(dispatch_order(compiled), key=lambda g: g in one_try)
+    order = sorted(dispatch_order(compiled, rule), key=lambda g: g in one_try)
     for group_id in order:
         if group_id in placed_before:
             continue
