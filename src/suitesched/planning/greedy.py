@@ -18,7 +18,9 @@ import time
 from collections import defaultdict
 from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
+from typing import Literal
 
+from suitesched.core.evaluate import objective_value
 from suitesched.core.problem import CoreProblem, Task
 from suitesched.core.solution import CoreSolution
 from suitesched.planning.compile import Compiled
@@ -45,14 +47,15 @@ ONE_ORDER = SolveParams(time_limit=None, workers=1, seed=0, max_deterministic_ti
                         extra=ONE_ORDER_MODEL)
 SWAP_BLOCKERS = 12
 """Blockers an order that fits nowhere may swap places with, most in its way first."""
-PORTFOLIO_RULES = ("due", "stability")
+DispatchRule = Literal["due", "stability"]
+PORTFOLIO_RULES: tuple[DispatchRule, ...] = ("due", "stability")
 """Dispatch rules of :func:`portfolio_solution`, the default first."""
 WINDOW_DAYS = 35
 """Each insertion first looks this far after the order's arrival (a small model), then, if the
 order does not fit, over the whole timeline."""
 
 
-def dispatch_order(compiled: Compiled, rule: str = "due") -> list[str]:
+def dispatch_order(compiled: Compiled, rule: DispatchRule = "due") -> list[str]:
     """Material is booked as it arrives: by arrival day, then (rule ``due``) due date, then
     priority (then id, for determinism) - earliest-due-date dispatch among what is on site.
     Rule ``stability`` takes each day's fresh specimens first, the one whose stability window
@@ -81,8 +84,6 @@ def portfolio_solution(compiled: Compiled, workers: int) -> CoreSolution:
     of 400 on another; at 100 orders the due-date rule is best). Threads share the
     interpreter, but CP-SAT solves outside it: two rules took about 1.3x the time of one.
     """
-    from suitesched.core.evaluate import objective_value
-
     rules = PORTFOLIO_RULES if workers >= 2 else PORTFOLIO_RULES[:1]
     with ThreadPoolExecutor(max_workers=len(rules)) as pool:
         plans = list(pool.map(lambda rule: greedy_solution(compiled, rule=rule), rules))
@@ -92,7 +93,7 @@ def portfolio_solution(compiled: Compiled, workers: int) -> CoreSolution:
 def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
                     start: CoreSolution | None = None,
                     one_try: Collection[str] = (), make_room: bool = True,
-                    rule: str = "due") -> CoreSolution:
+                    rule: DispatchRule = "due") -> CoreSolution:
     """Insert the orders one by one; an order that fits nowhere stays unscheduled.
 
     Without ``start``, an order that fits nowhere is re-placed with its blockers (unless
