@@ -166,20 +166,20 @@ class Explainer:
         # left unused drop out without a model of their own (a late order at 400 orders: 19
         # one-order models instead of 29).
         needed = self._used(classes, witness)
-        runs = [c for c in needed if c.kind == "qc"]
-        if runs and len(runs) < len(needed):
-            # Extra QC runs are rarely what frees an order: leave them all out in one model.
-            trial = [c for c in needed if c.kind != "qc"]
+
+        def leave_out(trial: list[ResourceClass]) -> None:
+            nonlocal needed, witness
             fit = self._fit(gid, book, deadline=deadline, relax=tuple(trial))
             if fit is not None:
                 needed, witness = self._used(trial, fit), fit
+
+        if any(c.kind == "qc" for c in needed) and any(c.kind != "qc" for c in needed):
+            # Extra QC runs are rarely what frees an order: leave them all out in one model.
+            leave_out([c for c in needed if c.kind != "qc"])
         for cls in list(needed):
             trial = [c for c in needed if c.key != cls.key]
-            if len(trial) == len(needed) or not trial:
-                continue  # dropped by an earlier witness, or the last one left
-            fit = self._fit(gid, book, deadline=deadline, relax=tuple(trial))
-            if fit is not None:
-                needed, witness = self._used(trial, fit), fit
+            if len(trial) < len(needed) and trial:  # not dropped already, not the last one
+                leave_out(trial)
         parts = [self._phrase(gid, cls, witness) for cls in needed]
         return Explanation(gid, status, " and ".join(p for p, _ in parts),
                            tuple(cls.key for cls in needed), parts[0][1])
@@ -279,6 +279,8 @@ class Explainer:
              only: tuple[int, int] | None = None) -> CoreSolution | None:
         """The order placed against ``book`` with ``relax`` given more capacity (available
         only during ``only``, when given), or None."""
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise OutOfTime(gid)
         tasks = self.tasks_of[gid]
         group: Group = dataclasses.replace(self.groups[gid], optional=True,
                                            unscheduled_cost=10**9)
@@ -288,8 +290,6 @@ class Explainer:
                      if t.id == group.end_task else t for t in tasks]
         sub = subproblem(self.problem, [group], tasks, book, self.problem.horizon)
         sub = _relaxed(sub, tuple(relax), calendars, only)
-        if self.deadline is not None and time.monotonic() >= self.deadline:
-            raise OutOfTime(gid)
         solution = solve_core(sub, self.params)
         self.fits += 1
         if solution.feasible and solution.present.get(gid, False):

@@ -135,7 +135,7 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
                 inserter.swap_in(group_id, result, book)
             if made is not None:
                 result, book = made
-    result.runs = [run for family_runs in book.runs.values() for run in family_runs]
+    result.runs = _booked_runs(book)
     result.wall_seconds = time.monotonic() - started
     return result
 
@@ -196,10 +196,8 @@ class Inserter:
         booked leaves the most room (booked 400-order site: 391 -> 398 placed; RESULTS.md).
         """
         problem = self.problem
-        partial = dataclasses.replace(
-            placed, runs=[run for runs in book.runs.values() for run in runs])
+        partial, placed_ids = _with_runs(placed, book)
         ranked = blockers(problem, partial, group_id, max(BLOCKERS), self.ticks_per_day)
-        placed_ids = {g for g, present in partial.present.items() if present}
         tried = 0
         for width in BLOCKERS:
             others = ranked[:width]
@@ -232,14 +230,11 @@ class Inserter:
         at 400 orders). One at a time is cheap, and often enough: a blocker may have a later
         slot, another suite or another crew, while the order, bound by its stability window,
         has none. Each swap is two one-order models (booked 400-order site: 398 -> 399 of 400
-        placed). Longer chains - the blocker in
-        turn taking the place of one of its own blockers - did not place the last order
-        there and cost 20 s more.
+        placed). Longer chains - the blocker in turn taking the place of one of its own
+        blockers - did not place the last order there and cost 20 s more.
         """
         problem = self.problem
-        partial = dataclasses.replace(
-            placed, runs=[run for runs in book.runs.values() for run in runs])
-        placed_ids = {g for g, present in partial.present.items() if present}
+        partial, placed_ids = _with_runs(placed, book)
         ranked = blockers(problem, partial, group_id, SWAP_BLOCKERS, self.ticks_per_day)
         # If the order does not fit even with all of them gone, no swap can place it: one
         # model instead of a dozen for an order no plan serves.
@@ -258,7 +253,19 @@ class Inserter:
                 continue
             record(problem, moved[0], moved[1], kept_book, trial)
             trial.present[other] = True
-            trial.runs = [run for runs in kept_book.runs.values() for run in runs]
+            trial.runs = _booked_runs(kept_book)
             trial.status = placed.status
             return trial, kept_book
         return None
+
+
+def _booked_runs(book: Book) -> list:
+    """Every QC run the bookings hold, as a solution lists them."""
+    return [run for runs in book.runs.values() for run in runs]
+
+
+def _with_runs(placed: CoreSolution, book: Book) -> tuple[CoreSolution, set[str]]:
+    """A partial plan with the runs its bookings hold (the greedy keeps runs in the book
+    while it inserts), and the orders it places."""
+    partial = dataclasses.replace(placed, runs=_booked_runs(book))
+    return partial, {g for g, present in partial.present.items() if present}
