@@ -27,13 +27,22 @@ COLUMNS = ["instance", "solver", "makespan", "bound", "seconds", "bks", "gap_pct
 
 
 def best_known(path: Path, bks_file: Path | None) -> int | None:
+    """The best-known makespan of the instance at ``path``.
+
+    The Hurink sets share instance names (``la01`` is in edata, rdata and vdata, each with its
+    own value), so a row whose ``set`` names the instance's folder wins over a row that only
+    names the instance."""
     candidates = [bks_file] if bks_file else [path.parent / "bks.csv",
                                               path.parent.parent / "bks.csv"]
     for candidate in candidates:
-        if candidate and candidate.exists():
-            for row in csv.DictReader(candidate.open()):
-                if row["instance"].lower() == path.stem.lower():
-                    return int(row["bks"])
+        if not (candidate and candidate.exists()):
+            continue
+        rows = [row for row in csv.DictReader(candidate.open())
+                if row["instance"].lower() == path.stem.lower()]
+        same_set = [row for row in rows
+                    if row.get("set", "").lower() == path.parent.name.lower()]
+        if same_set or rows:
+            return int((same_set or rows)[0]["bks"])
     return None
 
 
