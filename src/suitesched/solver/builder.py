@@ -293,6 +293,8 @@ class CoreModel:
         m = self.model
         max_start = max(0, self.problem.horizon - family.duration)
         members_of: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        # Each run's start bounds, read once: reading a domain back from the proto is slow.
+        bounds = [self._domain_of(run.start) for run in bv.runs]
         for member in family.members:
             present = self.present[member.group]
             lo, hi = self._member_reach(member, max_start)
@@ -303,8 +305,7 @@ class CoreModel:
                     continue
                 if member.fixed_run is not None or (run.fixed and run.closed):
                     continue
-                dom = self._domain_of(run.start)
-                if dom[1] < lo or dom[0] > hi:
+                if bounds[r][1] < lo or bounds[r][0] > hi:
                     continue
                 options[r] = m.new_bool_var(f"assign[{member.id},{run.id}]")
             if not options:
@@ -339,6 +340,7 @@ class CoreModel:
                 m.add(sum(lits) <= 1)
         member_ids = {mem.id for mem in family.members}
         previous: RunVars | None = None
+        previous_index = -1
         for r, run in enumerate(bv.runs):
             if run.fixed:
                 if not run.closed:
@@ -351,12 +353,11 @@ class CoreModel:
                 continue
             m.add(sum(lits) <= family.capacity * run.active)
             m.add(sum(lits) >= 1).only_enforce_if(run.active)
-            same_span = previous is not None and self._domain_of(previous.start) == \
-                self._domain_of(run.start)
+            same_span = previous is not None and bounds[previous_index] == bounds[r]
             if same_span and previous is not None:
                 m.add_implication(run.active, previous.active)
                 m.add(previous.start <= run.start).only_enforce_if(run.active)
-            previous = run
+            previous, previous_index = run, r
 
     def _fixed_interval(self, start: int, end: int) -> cp_model.IntervalVar:
         """One constant interval per span, shared by every resource that is off (or booked)
