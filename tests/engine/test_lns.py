@@ -77,3 +77,61 @@ def test_a_move_reaches_a_day_past_its_last_order_unless_one_is_out() -> None:
     assert move_limit(problem, solution, groups, day_ticks) < problem.horizon
     dropped = dataclasses.replace(solution, present={**solution.present, "C": False})
     assert move_limit(problem, dropped, groups, day_ticks) == problem.horizon
+
+
+def _without(problem, solution, dropped: set[str]):
+    """``solution`` with the orders ``dropped`` taken out of the plan."""
+    group_of = {t.id: t.group for t in problem.tasks}
+    hold_group = {h.id: h.group for h in problem.holds}
+    return dataclasses.replace(
+        solution,
+        present={g: p and g not in dropped for g, p in solution.present.items()},
+        tasks={t: r for t, r in solution.tasks.items() if group_of[t] not in dropped},
+        holds={h: r for h, r in solution.holds.items() if hold_group[h] not in dropped})
+
+
+def test_two_moves_at_once_and_an_improving_move_that_lost_is_solved_again(monkeypatch) -> None:
+    import suitesched as ss
+    from suitesched.planning import lns
+    from suitesched.planning.extract import build_plan
+    from suitesched.solver.run import SolveParams
+
+    # Four orders on four days; A and D are taken out, and a move that frees one of them puts
+    # it back.
+    sc = scenario(site(), [order("A"), order("B", arrival="2026-12-08T07:00"),
+                           order("C", arrival="2026-12-09T07:00"),
+                           order("D", arrival="2026-12-10T07:00")])
+    compiled = compile_scenario(sc, sc.horizon.start)
+    problem = compiled.problem
+    full = plan_core(compiled, time_limit=None, workers=1, seed=0, max_deterministic_time=5.0)
+    assert all(full.present.values())
+    start = _without(problem, full, {"A", "D"})
+    calls: list[tuple[tuple[str, ...], frozenset[str]]] = []
+    solve = lns._Moves.solve
+
+    def spy(self, base, chunk, *args):
+        calls.append((tuple(chunk), frozenset(g for g, p in base.present.items() if p)))
+        return solve(self, base, chunk, *args)
+
+    monkeypatch.setattr(lns._Moves, "solve", spy)
+    # One order per move, in a fixed order: A and D first, side by side.
+    monkeypatch.setattr(lns, "neighbourhoods",
+                        lambda *args, **kwargs: [["A"], ["D"], ["B"], ["C"]])
+    params = SolveParams(workers=2, seed=0, max_deterministic_time=5.0)
+    day_ticks = compiled.timeline.ticks_per_day
+    result = lns.improve(problem, start, time_limit=60, params=params, day_ticks=day_ticks)
+    assert result.present == {"A": True, "B": True, "C": True, "D": True}
+    # The first two moves ran side by side (in either order) against the same incumbent.
+    assert set(calls[:2]) == {(("A",), frozenset("BC")), (("D",), frozenset("BC"))}
+    # Both improved; the better one was kept and the other is solved again next, on top of it.
+    third, third_base = calls[2]
+    assert third in (("A",), ("D",)) and third[0] not in third_base, calls[:3]
+    assert len(third_base) == 3
+    plan = build_plan(compiled, result, now=sc.horizon.start, created=sc.horizon.start,
+                      workers=2, seed=0)
+    assert ss.check_plan(sc, plan) == []
+    # Reproducible: the same moves in the same order give the same plan.
+    monkeypatch.setattr(lns._Moves, "solve", solve)
+    again_result = lns.improve(problem, start, time_limit=60, params=params,
+                               day_ticks=day_ticks)
+    assert again_result.tasks == result.tasks

@@ -4,7 +4,10 @@ Repeatedly free a handful of orders that compete for the same days — first aro
 are late or unscheduled, then in sliding windows by arrival — keep everything else as booked
 capacity, and re-solve the small exact model warm-started from the incumbent. A move is kept
 only when the whole plan's objective improves, so the result is never worse than the input.
-With a deterministic budget the sequence of moves, and so the plan, is reproducible.
+A new plan on two cores tries two moves at once and keeps the better; the other, if it also
+improved, is solved again on top of it (moves of different orders may compete for the same
+capacity). With a deterministic budget the sequence of moves, and so the plan, is
+reproducible.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections import defaultdict, deque
+from concurrent.futures import ThreadPoolExecutor
 
 from suitesched.core.evaluate import objective_value
 from suitesched.core.problem import BatchFamily, BatchMember, CoreProblem, Group, Lag, Task
@@ -49,6 +53,8 @@ ROUNDS = 3
 MAX_CHUNK = 4
 """Once sweeps of pairs stop improving, sweeps of 3 and then 4 orders use the time left
 (booked 100-order site: pairs converged after 50 of 60 s)."""
+PARALLEL_MOVES = 2
+"""Moves tried at once in a new plan with 2 or more workers, one per core."""
 
 
 def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int,
@@ -168,49 +174,58 @@ def improve(
 ) -> CoreSolution:
     """Improve ``incumbent`` by fix-and-optimise moves within ``time_limit`` seconds (or the
     deterministic budget of ``params``); never returns a worse solution. ``day_ticks`` (ticks
-    per day) enables the moves that free a bad order with its blockers."""
+    per day) enables the moves that free a bad order with its blockers.
+
+    A new plan with 2 or more workers tries two moves at once, one per core, both against the
+    same incumbent (see :class:`_Moves`); a re-plan's repair stays one move at a time."""
     started = time.monotonic()
     budget = params.max_deterministic_time
     spent = 0.0
     best = incumbent
     best_value = objective_value(problem, best)
-    index = GroupIndex.of(problem)
-    groups = {g.id: g for g in problem.groups}
+    moves = _Moves(problem, GroupIndex.of(problem), day_ticks, params.seed)
+    at_once = PARALLEL_MOVES if params.workers >= 2 and focus is None else 1
     rounds = 0
     # A re-plan's repair frees each touched order once with its competitors; a new plan
     # sweeps again while the sweep improves, then with wider windows while time is left.
     max_rounds = 1 if focus is not None else ROUNDS
-    while True:
-        rounds += 1
-        improved = False
-        pending = deque(neighbourhoods(problem, best, size, focus, day_ticks, index))
-        while pending:
-            chunk = pending.popleft()
-            left = time_limit - (time.monotonic() - started)
-            if budget is not None:
-                # Deterministic mode: only the deterministic budget stops the search.
-                left = 1e9
-            if left < 0.5 or (budget is not None and spent >= budget):
-                return best
-            keep = set(groups) - set(chunk)
-            book = book_from(problem, best, keep)
-            sub = subproblem(problem, [groups[g] for g in chunk],
-                             [t for g in chunk for t in index.tasks_of[g]], book,
-                             move_limit(problem, best, [groups[g] for g in chunk], day_ticks))
-            sub_params = SolveParams(
-                time_limit=min(left, 10.0) if budget is None else None, workers=1,
-                seed=params.seed, extra=ONE_ORDER_MODEL,
-                max_deterministic_time=min(MOVE_BUDGET, budget - spent)
-                if budget is not None else MOVE_BUDGET)
-            solution = solve_core(sub, sub_params, hint=best)
-            spent += max(solution.deterministic_time, MIN_MOVE_CHARGE)
-            if not solution.feasible:
-                continue
-            candidate = merge_move(problem, best, keep, sub, solution, book)
-            value = objective_value(problem, candidate)
-            if focus is not None and _someone_worse(groups, chunk, best, candidate):
-                continue
-            if value < best_value:
+    with ThreadPoolExecutor(max_workers=at_once) as pool:
+        while True:
+            rounds += 1
+            improved = False
+            pending = deque(neighbourhoods(problem, best, size, focus, day_ticks, moves.index))
+            while pending:
+                left = time_limit - (time.monotonic() - started)
+                if budget is not None:
+                    # Deterministic mode: only the deterministic budget stops the search.
+                    left = 1e9
+                if left < 0.5 or (budget is not None and spent >= budget):
+                    return best
+                chunks = [pending.popleft() for _ in range(min(at_once, len(pending)))]
+                move_budget = min(MOVE_BUDGET, budget - spent) if budget is not None \
+                    else MOVE_BUDGET
+                futures = [pool.submit(moves.solve, best, chunk, min(left, 10.0),
+                                       move_budget, budget is not None) for chunk in chunks]
+                tried = [future.result() for future in futures]
+                spent += sum(max(dtime, MIN_MOVE_CHARGE) for _, dtime in tried)
+                kept: list[tuple[int, int, CoreSolution]] = []
+                for k, (candidate, _) in enumerate(tried):
+                    if candidate is None:
+                        continue
+                    if focus is not None and _someone_worse(moves.groups, chunks[k], best,
+                                                            candidate):
+                        continue
+                    value = objective_value(problem, candidate)
+                    if value < best_value:
+                        kept.append((value, k, candidate))
+                if not kept:
+                    continue
+                # The best move wins (the first on a tie: reproducible); another move that
+                # also improved was solved against the old incumbent, so it is tried again.
+                value, k, candidate = min(kept, key=lambda item: (item[0], item[1]))
+                for _, other, _ in sorted(kept, key=lambda item: -item[1]):
+                    if other != k:
+                        pending.appendleft(chunks[other])
                 if focus is None and day_ticks is not None:
                     # An order this move pushed out or late is freed with its blockers next,
                     # not a whole sweep later.
@@ -218,12 +233,45 @@ def improve(
                     pending.extendleft(reversed(
                         blocker_moves(problem, candidate, pushed, day_ticks)))
                 best, best_value, improved = candidate, value, True
-        if improved and rounds < max_rounds:
-            continue
-        if focus is not None or size >= MAX_CHUNK:
-            break
-        size, rounds = size + 1, 0
+            if improved and rounds < max_rounds:
+                continue
+            if focus is not None or size >= MAX_CHUNK:
+                break
+            size, rounds = size + 1, 0
     return best
+
+
+class _Moves:
+    """One fix-and-optimise move: free ``chunk``, book the rest of ``base`` as it is, and
+    solve the small exact model warm-started from ``base``. Safe to run in two threads at
+    once (CP-SAT solves outside the interpreter lock, and each move builds its own model)."""
+
+    def __init__(self, problem: CoreProblem, index: GroupIndex, day_ticks: int | None,
+                 seed: int) -> None:
+        self.problem = problem
+        self.index = index
+        self.day_ticks = day_ticks
+        self.seed = seed
+        self.groups = {g.id: g for g in problem.groups}
+
+    def solve(self, base: CoreSolution, chunk: list[str], time_limit: float,
+              move_budget: float, deterministic: bool) -> tuple[CoreSolution | None, float]:
+        """The plan with the move made (None when the move found nothing), and the move's
+        deterministic time."""
+        problem = self.problem
+        keep = set(self.groups) - set(chunk)
+        book = book_from(problem, base, keep)
+        sub = subproblem(problem, [self.groups[g] for g in chunk],
+                         [t for g in chunk for t in self.index.tasks_of[g]], book,
+                         move_limit(problem, base, [self.groups[g] for g in chunk],
+                                    self.day_ticks))
+        params = SolveParams(time_limit=None if deterministic else time_limit, workers=1,
+                             seed=self.seed, extra=ONE_ORDER_MODEL,
+                             max_deterministic_time=move_budget)
+        solution = solve_core(sub, params, hint=base)
+        if not solution.feasible:
+            return None, solution.deterministic_time
+        return merge_move(problem, base, keep, sub, solution, book), solution.deterministic_time
 
 
 def move_limit(problem: CoreProblem, solution: CoreSolution, chunk: list[Group],
