@@ -204,9 +204,12 @@ def improve(
                 chunks = [pending.popleft() for _ in range(min(at_once, len(pending)))]
                 move_budget = min(MOVE_BUDGET, budget - spent) if budget is not None \
                     else MOVE_BUDGET
-                futures = [pool.submit(moves.solve, best, chunk, min(left, 10.0),
-                                       move_budget, budget is not None) for chunk in chunks]
-                tried = [future.result() for future in futures]
+                args = (min(left, 10.0), move_budget, budget is not None)
+                if len(chunks) == 1:
+                    tried = [moves.solve(best, chunks[0], *args)]
+                else:
+                    futures = [pool.submit(moves.solve, best, chunk, *args) for chunk in chunks]
+                    tried = [future.result() for future in futures]
                 spent += sum(max(dtime, MIN_MOVE_CHARGE) for _, dtime in tried)
                 kept: list[tuple[int, int, CoreSolution]] = []
                 for k, (candidate, _) in enumerate(tried):
