@@ -202,8 +202,9 @@ def improve(
                 if left < 0.5 or (budget is not None and spent >= budget):
                     return best
                 chunks = [pending.popleft() for _ in range(min(at_once, len(pending)))]
-                move_budget = min(MOVE_BUDGET, budget - spent) if budget is not None \
-                    else MOVE_BUDGET
+                # Moves made at once share what is left of a deterministic budget.
+                move_budget = min(MOVE_BUDGET, (budget - spent) / len(chunks)) \
+                    if budget is not None else MOVE_BUDGET
                 args = (min(left, 10.0), move_budget, budget is not None)
                 if len(chunks) == 1:
                     tried = [moves.solve(best, chunks[0], *args)]
