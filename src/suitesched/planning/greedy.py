@@ -135,7 +135,7 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
                 inserter.swap_in(group_id, result, book)
             if made is not None:
                 result, book = made
-    result.runs = _booked_runs(book)
+    result.runs = book.all_runs()
     result.wall_seconds = time.monotonic() - started
     return result
 
@@ -253,19 +253,14 @@ class Inserter:
                 continue
             record(problem, moved[0], moved[1], kept_book, trial)
             trial.present[other] = True
-            trial.runs = _booked_runs(kept_book)
+            trial.runs = kept_book.all_runs()
             trial.status = placed.status
             return trial, kept_book
         return None
 
 
-def _booked_runs(book: Book) -> list:
-    """Every QC run the bookings hold, as a solution lists them."""
-    return [run for runs in book.runs.values() for run in runs]
-
-
 def _with_runs(placed: CoreSolution, book: Book) -> tuple[CoreSolution, set[str]]:
     """A partial plan with the runs its bookings hold (the greedy keeps runs in the book
     while it inserts), and the orders it places."""
-    partial = dataclasses.replace(placed, runs=_booked_runs(book))
+    partial = dataclasses.replace(placed, runs=book.all_runs())
     return partial, {g for g, present in partial.present.items() if present}

@@ -227,9 +227,7 @@ def improve(
                 # The best move wins (the first on a tie: reproducible); another move that
                 # also improved was solved against the old incumbent, so it is tried again.
                 value, k, candidate = min(kept, key=lambda item: (item[0], item[1]))
-                for _, other, _ in sorted(kept, key=lambda item: -item[1]):
-                    if other != k:
-                        pending.appendleft(chunks[other])
+                pending.extendleft(reversed([chunks[i] for _, i, _ in kept if i != k]))
                 if focus is None and day_ticks is not None:
                     # An order this move pushed out or late is freed with its blockers next,
                     # not a whole sweep later.

@@ -39,6 +39,10 @@ class Book:
     runs: dict[str, list[RunResult]] = dataclasses.field(
         default_factory=lambda: defaultdict(list))
 
+    def all_runs(self) -> list[RunResult]:
+        """Every QC run booked so far, as a solution lists them."""
+        return [run for runs in self.runs.values() for run in runs]
+
 
 def subproblem(problem: CoreProblem, groups: list[Group], tasks: list, book: Book,
                limit: int, avoid: Collection[str] = frozenset()) -> CoreProblem:
@@ -326,5 +330,5 @@ def merge_move(problem: CoreProblem, base: CoreSolution, keep: set[str], sub: Co
     merged.tasks = {t: r for t, r in base.tasks.items() if group_of[t] in keep}
     merged.holds = {h: r for h, r in base.holds.items() if hold_group[h] in keep}
     record(problem, sub, solution, book, merged)
-    merged.runs = [run for runs in book.runs.values() for run in runs]
+    merged.runs = book.all_runs()
     return merged

@@ -339,8 +339,7 @@ class CoreModel:
             if len(lits) > 1:
                 m.add(sum(lits) <= 1)
         member_ids = {mem.id for mem in family.members}
-        previous: RunVars | None = None
-        previous_index = -1
+        previous = -1  # the index of the last free run seen
         for r, run in enumerate(bv.runs):
             if run.fixed:
                 if not run.closed:
@@ -353,11 +352,10 @@ class CoreModel:
                 continue
             m.add(sum(lits) <= family.capacity * run.active)
             m.add(sum(lits) >= 1).only_enforce_if(run.active)
-            same_span = previous is not None and bounds[previous_index] == bounds[r]
-            if same_span and previous is not None:
-                m.add_implication(run.active, previous.active)
-                m.add(previous.start <= run.start).only_enforce_if(run.active)
-            previous, previous_index = run, r
+            if previous >= 0 and bounds[previous] == bounds[r]:  # the same span's slots
+                m.add_implication(run.active, bv.runs[previous].active)
+                m.add(bv.runs[previous].start <= run.start).only_enforce_if(run.active)
+            previous = r
 
     def _fixed_interval(self, start: int, end: int) -> cp_model.IntervalVar:
         """One constant interval per span, shared by every resource that is off (or booked)
