@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from helpers import order, scenario, site
 from suitesched.check import check_plan
+from suitesched.planning import greedy as greedy_module
 from suitesched.planning.compile import compile_scenario
 from suitesched.planning.extract import build_plan
 from suitesched.planning.greedy import (
@@ -14,6 +18,7 @@ from suitesched.planning.greedy import (
     greedy_solution,
     portfolio_solution,
 )
+from suitesched.planning.subproblem import book_from
 
 
 def _one_suite_race():
@@ -77,5 +82,58 @@ def test_the_portfolio_keeps_the_best_dispatch_rule_and_one_core_runs_only_the_f
     assert dispatch_order(compiled, "stability") == ["C", "A"]
     monkeypatch.setattr(Inserter, "make_room", lambda *args: None)
     monkeypatch.setattr(Inserter, "swap_in", lambda *args: None)
+    monkeypatch.setattr(Inserter, "reflow", lambda *args: None)
     _both_placed_c_first(sc, compiled, portfolio_solution(compiled, workers=2))
     assert portfolio_solution(compiled, workers=1).present == {"A": True, "C": False}
+
+
+def test_when_neither_room_nor_a_swap_works_the_order_goes_first_and_its_blockers_after_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    sc, compiled = _one_suite_race()
+    monkeypatch.setattr(Inserter, "make_room", lambda *args: None)
+    monkeypatch.setattr(Inserter, "swap_in", lambda *args: None)
+    _both_placed_c_first(sc, compiled, greedy_solution(compiled))
+    monkeypatch.setattr(Inserter, "reflow", lambda *args: None)
+    assert greedy_solution(compiled).present == {"A": True, "C": False}
+
+
+def test_the_resource_that_keeps_an_order_out_is_named_and_the_others_are_not() -> None:
+    # Once A holds the only suite, C would fit if the suite were free; the operators and the
+    # incubator A also books are not what keeps C out.
+    _, compiled = _one_suite_race()
+    plain = greedy_solution(compiled, make_room=False)
+    book = book_from(compiled.problem, plain, {"A"})
+    assert {r.kind for r in compiled.problem.resources} == {"suite", "people", "equipment"}
+    assert Inserter(compiled).blocking_resources("C", book) == ["S1"]
+
+
+def test_past_its_deadline_the_greedy_makes_no_room_and_once_stopped_it_places_nothing() -> None:
+    _, compiled = _one_suite_race()
+    late = greedy_solution(compiled, deadline=time.monotonic() - 1)
+    assert late.present == {"A": True, "C": False}
+    stop = threading.Event()
+    stop.set()
+    assert greedy_solution(compiled, stop=stop).present == {"A": False, "C": False}
+
+
+def test_with_a_time_limit_the_first_rule_to_place_every_order_stops_the_other(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The stability rule places both orders at once; the due-date rule, without any room
+    # making, would leave C out. The complete plan raises the stop flag both rules watch.
+    sc, compiled = _one_suite_race()
+    for repair in ("make_room", "swap_in", "reflow"):
+        monkeypatch.setattr(Inserter, repair, lambda *args: None)
+    flags: list[threading.Event | None] = []
+    real = greedy_module.greedy_solution
+
+    def watched(*args, stop=None, **kwargs):
+        flags.append(stop)
+        return real(*args, stop=stop, **kwargs)
+
+    monkeypatch.setattr(greedy_module, "greedy_solution", watched)
+    _both_placed_c_first(sc, compiled, portfolio_solution(compiled, workers=2, time_limit=60))
+    assert len(flags) == 2 and flags[0] is flags[1] and flags[0] is not None
+    assert flags[0].is_set()
+    flags.clear()
+    portfolio_solution(compiled, workers=2)  # reproducible: every rule runs to the end
+    assert flags == [None, None]

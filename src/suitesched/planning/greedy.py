@@ -4,8 +4,9 @@ What a planner with a spreadsheet does: take the orders by due date (then priori
 arrival) and give each the earliest release the remaining capacity allows. An order that fits
 nowhere is placed again together with the few orders already placed that hold its resources,
 as a planner shifts booked slots to fit one more patient (see :meth:`Inserter.make_room`),
-or failing that swaps places with one of them (:meth:`Inserter.swap_in`); a re-plan's kept
-orders never move. Each insertion is a tiny exact model of *one* order (its
+or failing that swaps places with one of them (:meth:`Inserter.swap_in`), or goes first and
+the dozen or two orders that hold what is full go back after it
+(:meth:`Inserter.reflow`); a re-plan's kept orders never move. Each insertion is a tiny exact model of *one* order (its
 steps, suite, people, equipment and QC runs against the capacity already booked), so every
 placement respects every hard rule; the result is both the baseline a user would otherwise have
 and a complete warm start for the full CP-SAT model on large sites.
@@ -14,6 +15,7 @@ and a complete warm start for the full CP-SAT model on large sites.
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Collection
@@ -32,6 +34,7 @@ from suitesched.planning.subproblem import (
     merge_move,
     record,
     subproblem,
+    wanted_resources,
 )
 from suitesched.solver.run import SolveParams, solve_core
 
@@ -47,9 +50,18 @@ ONE_ORDER = SolveParams(time_limit=None, workers=1, seed=0, max_deterministic_ti
                         extra=ONE_ORDER_MODEL)
 SWAP_BLOCKERS = 12
 """Blockers an order that fits nowhere may swap places with, most in its way first."""
+REFLOW_BLOCKERS = (12, 24)
+REFLOW_ANY_BLOCKERS = 48
+"""Failing those, the orders that use most of any of its resources are taken out, this many."""
+ALIKE_BLAMED = 3
+"""At most this many alike resources are blamed together for keeping an order out."""
+"""How many of the orders in its way an order that fits nowhere, even by a swap, is placed
+before: those are taken out and put back after it, one by one (see :meth:`Inserter.reflow`)."""
 DispatchRule = Literal["due", "stability"]
 PORTFOLIO_RULES: tuple[DispatchRule, ...] = ("due", "stability")
 """Dispatch rules of :func:`portfolio_solution`, the default first."""
+REPAIR_SHARE = 0.7
+"""Share of a wall-clock limit after which the portfolio's greedy rules stop making room."""
 WINDOW_DAYS = 35
 """Each insertion first looks this far after the order's arrival (a small model), then, if the
 order does not fit, over the whole timeline."""
@@ -75,7 +87,8 @@ def dispatch_order(compiled: Compiled, rule: DispatchRule = "due") -> list[str]:
     return sorted(by_id, key=key)
 
 
-def portfolio_solution(compiled: Compiled, workers: int) -> CoreSolution:
+def portfolio_solution(compiled: Compiled, workers: int,
+                       time_limit: float | None = None) -> CoreSolution:
     """The greedy plan by each dispatch rule of :data:`PORTFOLIO_RULES`, one per core, and the
     best of them kept (the first rule on a tie: reproducible).
 
@@ -83,17 +96,33 @@ def portfolio_solution(compiled: Compiled, workers: int) -> CoreSolution:
     rule wins everywhere (booked 400-order sites: 382 vs 389 of 390 placed on one, 399 vs 398
     of 400 on another; at 100 orders the due-date rule is best). Threads share the
     interpreter, but CP-SAT solves outside it: two rules took about 1.3x the time of one.
+
+    With a ``time_limit`` (wall-clock seconds, so the plan is not reproducible anyway), the
+    first rule to place every order wins and the others stop, and no rule makes room for an
+    order after :data:`REPAIR_SHARE` of the limit: what is left is fix-and-optimise's. Without
+    one every rule runs to the end.
     """
     rules = PORTFOLIO_RULES if workers >= 2 else PORTFOLIO_RULES[:1]
+    deadline = None if time_limit is None else time.monotonic() + REPAIR_SHARE * time_limit
+    done = threading.Event()
+
+    def plan_by(rule: DispatchRule) -> CoreSolution:
+        plan = greedy_solution(compiled, rule=rule, deadline=deadline,
+                               stop=done if time_limit is not None else None)
+        if time_limit is not None and all(plan.present.values()):
+            done.set()
+        return plan
+
     with ThreadPoolExecutor(max_workers=len(rules)) as pool:
-        plans = list(pool.map(lambda rule: greedy_solution(compiled, rule=rule), rules))
+        plans = list(pool.map(plan_by, rules))
     return min(plans, key=lambda plan: objective_value(compiled.problem, plan))
 
 
 def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
                     start: CoreSolution | None = None,
                     one_try: Collection[str] = (), make_room: bool = True,
-                    rule: DispatchRule = "due") -> CoreSolution:
+                    rule: DispatchRule = "due", deadline: float | None = None,
+                    stop: threading.Event | None = None) -> CoreSolution:
     """Insert the orders one by one; an order that fits nowhere stays unscheduled.
 
     Without ``start``, an order that fits nowhere is re-placed with its blockers (unless
@@ -103,7 +132,9 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
     With ``start`` (a re-plan's kept orders), its present orders stay exactly as they are and
     only the others are inserted around them. Orders in ``one_try`` (a re-plan's orders that
     did not fit before either) get one attempt, within ``WINDOW_DAYS`` of their earliest start.
-    ``rule`` is the dispatch rule (:func:`dispatch_order`).
+    ``rule`` is the dispatch rule (:func:`dispatch_order`). After ``deadline`` (a
+    ``time.monotonic()`` value) no room is made any more; once ``stop`` is set the orders not
+    yet inserted stay out (another rule's plan has won).
     """
     started = time.monotonic()
     problem = compiled.problem
@@ -124,15 +155,19 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
     for group_id in order:
         if group_id in placed_before:
             continue
+        if stop is not None and stop.is_set():
+            result.present[group_id] = False
+            continue
         placed = inserter.insert(group_id, book, one_try=group_id in one_try)
         result.present[group_id] = placed is not None
         if placed is not None:
             record(problem, placed[0], placed[1], book, result)
-        elif start is None and make_room:
+        elif start is None and make_room and (deadline is None or time.monotonic() < deadline):
             # A new plan may still move the orders already placed: make room by re-placing
             # the order together with those that hold its resources (a re-plan keeps them).
             made = inserter.make_room(group_id, result, book) or \
-                inserter.swap_in(group_id, result, book)
+                inserter.swap_in(group_id, result, book) or \
+                inserter.reflow(group_id, result, book)
             if made is not None:
                 result, book = made
     result.runs = book.all_runs()
@@ -257,6 +292,130 @@ class Inserter:
             trial.status = placed.status
             return trial, kept_book
         return None
+
+
+    def reflow(self, group_id: str, placed: CoreSolution, book: Book
+               ) -> tuple[CoreSolution, Book] | None:
+        """Place an order that fits nowhere, even by a swap, *before* the dozen or two orders
+        most in its way: take them out, insert the order, then put them back one by one in
+        the sequence they had. Returns the new partial plan and its bookings, or None when
+        one of them no longer fits.
+
+        :meth:`make_room` solves the order with at most 6 blockers in one exact model, which
+        is too slow for more; :meth:`swap_in` moves one blocker. Where neither is enough, a
+        planner re-books the patients of the days the order wants around it - each
+        re-insertion is one cheap one-order model, so two dozen cost a few seconds.
+        """
+        problem = self.problem
+        partial, placed_ids = _with_runs(placed, book)
+        blamed = self.blocking_resources(group_id, book)
+        targeted = blockers(problem, partial, group_id, max(REFLOW_BLOCKERS),
+                            self.ticks_per_day, on=blamed) if blamed else []
+        anyhow = blockers(problem, partial, group_id, REFLOW_ANY_BLOCKERS, self.ticks_per_day)
+        ranked = set(targeted) | set(anyhow)
+        first_start = {g: min(partial.tasks[t.id].start for t in self.tasks_of[g]
+                              if t.id in partial.tasks) for g in ranked}
+
+        def deadline(group: str) -> int:
+            # Orders that must start soon (fresh cells) go back first, the rest after them.
+            return min((t.latest_start for t in self.tasks_of[group]
+                        if t.latest_start is not None), default=problem.horizon)
+
+        tries = [targeted[:width] for width in REFLOW_BLOCKERS] + [anyhow]
+        seen: list[set[str]] = []
+        for chosen in tries:
+            if not chosen or set(chosen) in seen:
+                continue
+            seen.append(set(chosen))
+            others = sorted(chosen, key=lambda g: (deadline(g), first_start[g], g))
+            keep = placed_ids - set(others)
+            kept_book = book_from(problem, partial, keep)
+            entered = self.insert(group_id, kept_book)
+            if entered is None:
+                continue
+            trial = merge_move(problem, partial, keep, *entered, kept_book)
+            for other in others:
+                moved = self.insert(other, kept_book)
+                if moved is not None:
+                    record(problem, moved[0], moved[1], kept_book, trial)
+                    trial.present[other] = True
+                    continue
+                # One level deeper: make room for the blocker as for the order itself.
+                made = self.make_room(other, trial, kept_book) or \
+                    self.swap_in(other, trial, kept_book)
+                if made is None:
+                    break
+                trial, kept_book = made
+            else:
+                trial.runs = kept_book.all_runs()
+                trial.status = placed.status
+                return trial, kept_book
+        return None
+
+
+    def blocking_resources(self, group_id: str, book: Book) -> list[str] | None:
+        """The resources whose bookings keep the order out: with every other resource's
+        bookings kept, freeing these lets it fit (within its first window). None when even
+        freeing every resource does not (its QC runs are full).
+
+        Which orders to move depends on what is full: on a tight weekend it is the weekend
+        crew, booked by the feeds and harvests of orders that started days before, which the
+        overlap on *all* its resources ranks far down (booked 390-order site: the order
+        fitted once the top 12 orders on the weekend crew were moved, but not the top 48 on
+        everything). Found by putting bookings back, a whole kind of resource first, then
+        halves of a kind, while the order still fits: a few one-order models.
+        """
+        resource_kind = {r.id: r.kind for r in self.problem.resources}
+        kinds: dict[str, list[str]] = defaultdict(list)
+        for resource in sorted(wanted_resources(self.problem, group_id)):
+            if book.booked.get(resource):
+                kinds[resource_kind[resource]].append(resource)
+
+        def fits_without(resources: list[str]) -> bool:
+            freed = Book(booked=defaultdict(list, book.booked), runs=book.runs)
+            for resource in resources:
+                freed.booked[resource] = []
+            return self.insert(group_id, freed, one_try=True) is not None
+
+        blamed = [r for kind in sorted(kinds) for r in kinds[kind]]
+        if not fits_without(blamed):
+            return None
+
+        def put_back(resources: list[str]) -> None:
+            nonlocal blamed
+            rest = [r for r in blamed if r not in resources]
+            if fits_without(rest):
+                blamed = rest
+            elif len(resources) > 1:
+                half = len(resources) // 2
+                put_back(resources[:half])
+                put_back(resources[half:])
+
+        for kind in sorted(kinds):
+            put_back(kinds[kind])
+        # Where freeing any one of a few alike resources would do (two weekend crews), the
+        # first found stands for all: blame each of them, kind by kind. Where many of a kind
+        # would do (any of 19 incubators), the crowd says little: keep the one found.
+        blame = set(blamed)
+        for kind in sorted({resource_kind[r] for r in blamed}):
+            besides = [r for r in blamed if resource_kind[r] != kind]
+            alike: list[str] = []
+
+            def search(resources: list[str], besides: list[str] = besides,
+                       alike: list[str] = alike) -> None:
+                if len(alike) > ALIKE_BLAMED or not fits_without([*besides, *resources]):
+                    return
+                if len(resources) == 1:
+                    alike.append(resources[0])
+                    return
+                half = len(resources) // 2
+                search(resources[:half])
+                search(resources[half:])
+
+            search(kinds[kind])
+            if len(alike) <= ALIKE_BLAMED:
+                blame |= set(alike)
+        return sorted(blame)
 
 
 def _with_runs(placed: CoreSolution, book: Book) -> tuple[CoreSolution, set[str]]:

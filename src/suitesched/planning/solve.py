@@ -79,7 +79,8 @@ def plan_core(
         share = 0.0
     baseline = hint
     if baseline is None and n_orders >= PORTFOLIO_SITE:
-        baseline = portfolio_solution(compiled, workers)
+        baseline = portfolio_solution(
+            compiled, workers, time_limit=time_limit if max_deterministic_time is None else None)
     elif baseline is None and n_orders >= SMALL_SITE:
         baseline = greedy_solution(compiled)
     if baseline is not None and progress is not None:

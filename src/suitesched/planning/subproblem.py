@@ -285,8 +285,9 @@ def book_from(problem: CoreProblem, solution: CoreSolution, keep: set[str]) -> B
 
 
 def blockers(problem: CoreProblem, solution: CoreSolution, group_id: str, count: int,
-             day_ticks: int) -> list[str]:
-    """The ``count`` orders that book most of ``group_id``'s resources in the days it wants.
+             day_ticks: int, on: Collection[str] | None = None) -> list[str]:
+    """The ``count`` orders that book most of ``group_id``'s resources (or of the resources
+    ``on``) in the days it wants.
 
     Pairs by arrival rarely free a late or unscheduled order: what stands in its way is
     whoever holds its people, suites and equipment in the days after it could start, and
@@ -295,9 +296,7 @@ def blockers(problem: CoreProblem, solution: CoreSolution, group_id: str, count:
     tasks = [t for t in problem.tasks if t.group == group_id]
     if not tasks:
         return []
-    wanted = {c.resource for t in tasks for mode in t.modes for req in mode.requirements
-              for c in req.candidates}
-    wanted |= {r for h in problem.holds if h.group == group_id for r in h.candidates}
+    wanted = set(on) if on is not None else wanted_resources(problem, group_id)
     start = min(t.earliest_start for t in tasks)
     end = start + BLOCKER_WINDOW_DAYS * day_ticks
     group_of = {t.id: t.group for t in problem.tasks}
@@ -316,6 +315,13 @@ def blockers(problem: CoreProblem, solution: CoreSolution, group_id: str, count:
             count_use(hold.group, solution.tasks[hold.first].start,
                       solution.tasks[hold.last].end)
     return sorted(overlap, key=lambda g: (-overlap[g], g))[:count]
+
+
+def wanted_resources(problem: CoreProblem, group_id: str) -> set[str]:
+    """Every resource one of the order's tasks or suite holds may use."""
+    wanted = {c.resource for t in problem.tasks if t.group == group_id for mode in t.modes
+              for req in mode.requirements for c in req.candidates}
+    return wanted | {r for h in problem.holds if h.group == group_id for r in h.candidates}
 
 
 def merge_move(problem: CoreProblem, base: CoreSolution, keep: set[str], sub: CoreProblem,
