@@ -5,8 +5,8 @@ arrival) and give each the earliest release the remaining capacity allows. An or
 nowhere is placed again together with the few orders already placed that hold its resources,
 as a planner shifts booked slots to fit one more patient (see :meth:`Inserter.make_room`),
 or failing that swaps places with one of them (:meth:`Inserter.swap_in`), or goes first and
-the dozen or two orders that hold what is full go back after it
-(:meth:`Inserter.reflow`); a re-plan's kept orders never move. Each insertion is a tiny exact model of *one* order (its
+the dozen or two orders that hold what is full go back after it (:meth:`Inserter.reflow`);
+a re-plan's kept orders never move. Each insertion is a tiny exact model of *one* order (its
 steps, suite, people, equipment and QC runs against the capacity already booked), so every
 placement respects every hard rule; the result is both the baseline a user would otherwise have
 and a complete warm start for the full CP-SAT model on large sites.
@@ -51,12 +51,13 @@ ONE_ORDER = SolveParams(time_limit=None, workers=1, seed=0, max_deterministic_ti
 SWAP_BLOCKERS = 12
 """Blockers an order that fits nowhere may swap places with, most in its way first."""
 REFLOW_BLOCKERS = (12, 24)
+"""How many of the orders using most of what keeps it out an order that fits nowhere, even by
+a swap, is placed before: those are taken out and put back after it, one by one (see
+:meth:`Inserter.reflow`)."""
 REFLOW_ANY_BLOCKERS = 48
 """Failing those, the orders that use most of any of its resources are taken out, this many."""
 ALIKE_BLAMED = 3
 """At most this many alike resources are blamed together for keeping an order out."""
-"""How many of the orders in its way an order that fits nowhere, even by a swap, is placed
-before: those are taken out and put back after it, one by one (see :meth:`Inserter.reflow`)."""
 DispatchRule = Literal["due", "stability"]
 PORTFOLIO_RULES: tuple[DispatchRule, ...] = ("due", "stability")
 """Dispatch rules of :func:`portfolio_solution`, the default first."""
@@ -293,13 +294,12 @@ class Inserter:
             return trial, kept_book
         return None
 
-
     def reflow(self, group_id: str, placed: CoreSolution, book: Book
                ) -> tuple[CoreSolution, Book] | None:
         """Place an order that fits nowhere, even by a swap, *before* the dozen or two orders
-        most in its way: take them out, insert the order, then put them back one by one in
-        the sequence they had. Returns the new partial plan and its bookings, or None when
-        one of them no longer fits.
+        most in its way: take them out, insert the order, then put them back one by one,
+        those that must start soonest first, then in the sequence they had. Returns the new
+        partial plan and its bookings, or None when one of them no longer fits.
 
         :meth:`make_room` solves the order with at most 6 blockers in one exact model, which
         is too slow for more; :meth:`swap_in` moves one blocker. Where neither is enough, a
@@ -316,7 +316,7 @@ class Inserter:
         first_start = {g: min(partial.tasks[t.id].start for t in self.tasks_of[g]
                               if t.id in partial.tasks) for g in ranked}
 
-        def deadline(group: str) -> int:
+        def must_start_by(group: str) -> int:
             # Orders that must start soon (fresh cells) go back first, the rest after them.
             return min((t.latest_start for t in self.tasks_of[group]
                         if t.latest_start is not None), default=problem.horizon)
@@ -327,7 +327,7 @@ class Inserter:
             if not chosen or set(chosen) in seen:
                 continue
             seen.append(set(chosen))
-            others = sorted(chosen, key=lambda g: (deadline(g), first_start[g], g))
+            others = sorted(chosen, key=lambda g: (must_start_by(g), first_start[g], g))
             keep = placed_ids - set(others)
             kept_book = book_from(problem, partial, keep)
             entered = self.insert(group_id, kept_book)
@@ -352,11 +352,10 @@ class Inserter:
                 return trial, kept_book
         return None
 
-
     def blocking_resources(self, group_id: str, book: Book) -> list[str] | None:
         """The resources whose bookings keep the order out: with every other resource's
         bookings kept, freeing these lets it fit (within its first window). None when even
-        freeing every resource does not (its QC runs are full).
+        freeing every resource does not (its QC runs are full, or it fits only later).
 
         Which orders to move depends on what is full: on a tight weekend it is the weekend
         crew, booked by the feeds and harvests of orders that started days before, which the
@@ -397,22 +396,20 @@ class Inserter:
         # first found stands for all: blame each of them, kind by kind. Where many of a kind
         # would do (any of 19 incubators), the crowd says little: keep the one found.
         blame = set(blamed)
+
+        def search(resources: list[str], besides: list[str], alike: list[str]) -> None:
+            if len(alike) > ALIKE_BLAMED or not fits_without([*besides, *resources]):
+                return
+            if len(resources) == 1:
+                alike.append(resources[0])
+                return
+            half = len(resources) // 2
+            search(resources[:half], besides, alike)
+            search(resources[half:], besides, alike)
+
         for kind in sorted({resource_kind[r] for r in blamed}):
-            besides = [r for r in blamed if resource_kind[r] != kind]
             alike: list[str] = []
-
-            def search(resources: list[str], besides: list[str] = besides,
-                       alike: list[str] = alike) -> None:
-                if len(alike) > ALIKE_BLAMED or not fits_without([*besides, *resources]):
-                    return
-                if len(resources) == 1:
-                    alike.append(resources[0])
-                    return
-                half = len(resources) // 2
-                search(resources[:half])
-                search(resources[half:])
-
-            search(kinds[kind])
+            search(kinds[kind], [r for r in blamed if resource_kind[r] != kind], alike)
             if len(alike) <= ALIKE_BLAMED:
                 blame |= set(alike)
         return sorted(blame)
