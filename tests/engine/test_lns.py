@@ -11,7 +11,9 @@ from suitesched.planning.lns import (
     MOVE_SLACK_DAYS,
     bad_groups,
     blocker_moves,
+    crew_moves,
     move_limit,
+    neighbourhoods,
     slowest_groups,
 )
 from suitesched.planning.solve import plan_core
@@ -38,6 +40,25 @@ def test_blockers_are_the_orders_holding_its_resources_in_the_days_it_wants() ->
     day_ticks = compiled.timeline.ticks_per_day
     assert blockers(compiled.problem, solution, "C", 3, day_ticks) == ["A"]
     assert blockers(compiled.problem, solution, "B", 3, day_ticks) == []
+
+
+def test_a_slow_orders_crew_rivals_are_those_working_the_day_before_its_steps() -> None:
+    # One suite and two operators: A and C arrive on Monday morning, and C goes second, after
+    # A's step and the changeover; B arrives on Thursday, when nobody else works. Only C has
+    # a rival: nobody works in the day before A's step or B's.
+    sc = scenario(site(), [order("A"), order("B", arrival="2026-12-10T07:00"),
+                           order("C", arrival="2026-12-07T07:15")])
+    compiled = compile_scenario(sc, sc.horizon.start)
+    problem = compiled.problem
+    solution = plan_core(compiled, time_limit=None, workers=1, seed=0,
+                         max_deterministic_time=5.0)
+    assert all(solution.present.values())
+    day_ticks = compiled.timeline.ticks_per_day
+    assert crew_moves(problem, solution, ["C", "A", "B"], day_ticks) == [["C", "A"]]
+    # A new plan's sweep ends with the crew moves of its slowest orders.
+    sweep = neighbourhoods(problem, solution, 2, day_ticks=day_ticks)
+    assert sweep[-1:] == crew_moves(problem, solution, slowest_groups(problem, solution),
+                                    day_ticks) == [["C", "A"]]
 
 
 def test_bad_orders_are_the_missing_and_the_late_and_each_gets_narrow_moves_first() -> None:
