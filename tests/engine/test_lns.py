@@ -156,3 +156,33 @@ def test_two_moves_at_once_and_an_improving_move_that_lost_is_solved_again(monke
     again_result = lns.improve(problem, start, time_limit=60, params=params,
                                day_ticks=day_ticks)
     assert again_result.tasks == result.tasks
+
+
+def test_fix_and_optimise_gets_the_reasons_reserve_only_when_nothing_needs_a_reason(
+        monkeypatch) -> None:
+    from suitesched.planning import solve as solve_module
+
+    # Twelve orders (a site large enough for fix-and-optimise), all served on time.
+    suites = [{"id": "S1", "changeover": "2h"}, {"id": "S2", "changeover": "2h"}]
+    sc = scenario(site(suites=suites), [order(f"O{i:02d}", arrival=f"2026-12-{7 + i % 4:02d}T07:00")
+                                        for i in range(12)])
+    compiled = compile_scenario(sc, sc.horizon.start)
+    hint = plan_core(compiled, time_limit=None, workers=1, seed=0, max_deterministic_time=5.0)
+    assert all(hint.present.values()) and not bad_groups(compiled.problem, hint)
+    limits: list[float] = []
+
+    def spy(problem, incumbent, **kwargs):
+        limits.append(kwargs["time_limit"])
+        return incumbent
+
+    monkeypatch.setattr(solve_module, "improve", spy)
+    plan_core(compiled, time_limit=10.0, workers=1, seed=0, max_deterministic_time=None,
+              hint=hint, focus=set(), reason_reserve=5.0)
+    assert 14.0 < limits[-1] <= 15.0
+    # Every order late: their reasons need the reserve.
+    late = tuple(dataclasses.replace(g, due=0) for g in compiled.problem.groups)
+    late_site = dataclasses.replace(
+        compiled, problem=dataclasses.replace(compiled.problem, groups=late))
+    plan_core(late_site, time_limit=10.0, workers=1, seed=0, max_deterministic_time=None,
+              hint=hint, focus=set(), reason_reserve=5.0)
+    assert 9.0 < limits[-1] <= 10.0
