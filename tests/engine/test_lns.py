@@ -158,31 +158,30 @@ def test_two_moves_at_once_and_an_improving_move_that_lost_is_solved_again(monke
     assert again_result.tasks == result.tasks
 
 
-def test_fix_and_optimise_gets_the_reasons_reserve_only_when_nothing_needs_a_reason(
+def test_fix_and_optimise_uses_the_reasons_reserve_only_while_nothing_needs_a_reason(
         monkeypatch) -> None:
-    from suitesched.planning import solve as solve_module
+    from suitesched.planning import lns
+    from suitesched.solver.run import SolveParams
 
-    # Twelve orders (a site large enough for fix-and-optimise), all served on time.
-    suites = [{"id": "S1", "changeover": "2h"}, {"id": "S2", "changeover": "2h"}]
-    sc = scenario(site(suites=suites), [order(f"O{i:02d}", arrival=f"2026-12-{7 + i % 4:02d}T07:00")
-                                        for i in range(12)])
+    sc = scenario(site(), [order("A"), order("B", arrival="2026-12-08T07:00")])
     compiled = compile_scenario(sc, sc.horizon.start)
-    hint = plan_core(compiled, time_limit=None, workers=1, seed=0, max_deterministic_time=5.0)
-    assert all(hint.present.values()) and not bad_groups(compiled.problem, hint)
-    limits: list[float] = []
+    problem = compiled.problem
+    plan = plan_core(compiled, time_limit=None, workers=1, seed=0, max_deterministic_time=5.0)
+    assert all(plan.present.values()) and not bad_groups(problem, plan)
+    move_limits: list[float] = []
+    solve = lns._Moves.solve
 
-    def spy(problem, incumbent, **kwargs):
-        limits.append(kwargs["time_limit"])
-        return incumbent
+    def spy(self, base, chunk, time_limit, *args):
+        move_limits.append(time_limit)
+        return solve(self, base, chunk, time_limit, *args)
 
-    monkeypatch.setattr(solve_module, "improve", spy)
-    plan_core(compiled, time_limit=10.0, workers=1, seed=0, max_deterministic_time=None,
-              hint=hint, focus=set(), reason_reserve=5.0)
-    assert 14.0 < limits[-1] <= 15.0
+    monkeypatch.setattr(lns._Moves, "solve", spy)
+    monkeypatch.setattr(lns, "neighbourhoods", lambda *args, **kwargs: [["A"]])
+    params = SolveParams(workers=1, seed=0)
+    lns.improve(problem, plan, time_limit=2.0, params=params, reason_reserve=5.0)
+    assert 6.0 < move_limits[-1] <= 7.0  # the limit and the reserve
     # Every order late: their reasons need the reserve.
-    late = tuple(dataclasses.replace(g, due=0) for g in compiled.problem.groups)
-    late_site = dataclasses.replace(
-        compiled, problem=dataclasses.replace(compiled.problem, groups=late))
-    plan_core(late_site, time_limit=10.0, workers=1, seed=0, max_deterministic_time=None,
-              hint=hint, focus=set(), reason_reserve=5.0)
-    assert 9.0 < limits[-1] <= 10.0
+    late = dataclasses.replace(problem, groups=tuple(
+        dataclasses.replace(g, due=0) for g in problem.groups))
+    lns.improve(late, plan, time_limit=2.0, params=params, reason_reserve=5.0)
+    assert 1.0 < move_limits[-1] <= 2.0

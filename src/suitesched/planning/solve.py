@@ -15,7 +15,7 @@ from suitesched.planning.compile import OBJECTIVE_SCALE, Compiled, compile_scena
 from suitesched.planning.explain import plan_reasons, solve_share
 from suitesched.planning.extract import build_plan
 from suitesched.planning.greedy import greedy_solution, portfolio_solution
-from suitesched.planning.lns import bad_groups, improve
+from suitesched.planning.lns import improve
 from suitesched.solver.run import Progress, ProgressCallback, SolveParams, solve_core
 
 
@@ -72,10 +72,8 @@ def plan_core(
     the focus and late orders with their competitors - a re-plan is a repair, not a new plan.
 
     ``reason_reserve`` is the time the caller keeps back, beyond ``time_limit``, to explain
-    unscheduled and late orders. Fix-and-optimise gets it too when the plan it starts from has
-    no such order: nothing will need explaining, unless a move makes an order late to save
-    more waiting elsewhere, and then the reasons still get their few seconds (booked sites:
-    every order served on time, so 60 s limits planned for 51 s).
+    unscheduled and late orders; fix-and-optimise may use it while its plan has no such order
+    (see :func:`~suitesched.planning.lns.improve`).
     """
     started = time.monotonic()
     problem = compiled.problem
@@ -124,13 +122,11 @@ def plan_core(
     if share < 1.0:
         budget = None if max_deterministic_time is None else \
             max_deterministic_time * (1 - share)
-        limit = left() or 60.0
-        if time_limit is not None and not bad_groups(problem, incumbent):
-            limit += reason_reserve
-        incumbent = improve(problem, incumbent, time_limit=limit,
+        incumbent = improve(problem, incumbent, time_limit=left() or 60.0,
                             params=SolveParams(workers=workers, seed=seed,
                                                max_deterministic_time=budget), focus=focus,
-                            day_ticks=compiled.timeline.ticks_per_day)
+                            day_ticks=compiled.timeline.ticks_per_day,
+                            reason_reserve=reason_reserve)
     if incumbent is not solution:
         value = objective_value(problem, incumbent)
         incumbent.objective = value / OBJECTIVE_SCALE
