@@ -2,9 +2,9 @@
 
 Repeatedly free a handful of orders that compete for the same days — first around orders that
 are late or unscheduled, then in sliding windows by arrival, then the slowest orders with the
-orders whose crew work is in their way — keep everything else as booked
-capacity, and re-solve the small exact model warm-started from the incumbent. A move is kept
-only when the whole plan's objective improves, so the result is never worse than the input.
+orders whose crew work is in their way — keep everything else as booked capacity, and
+re-solve the small exact model warm-started from the incumbent. A move is kept only when the
+whole plan's objective improves, so the result is never worse than the input.
 A new plan on two cores tries two moves at once and keeps the better; the other, if it also
 improved, is solved again on top of it (moves of different orders may compete for the same
 capacity). With a deterministic budget the sequence of moves, and so the plan, is
