@@ -182,15 +182,17 @@ def crew_moves(problem: CoreProblem, solution: CoreSolution, slow: list[str],
     """
     people = {r.id for r in problem.resources if r.kind == PEOPLE}
     crew: list[tuple[int, int, str]] = []  # start, end, group of every task people work on
+    crew_of: dict[str, list[tuple[int, int]]] = defaultdict(list)
     group_of = {t.id: t.group for t in problem.tasks}
     for task_id, result in solution.tasks.items():
         if any(resource in people for requirement in result.choice
                for resource, _ in requirement):
             crew.append((result.start, result.end, group_of[task_id]))
+            crew_of[group_of[task_id]].append((result.start, result.end))
     lead, tail = day_ticks, max(1, day_ticks // 12)
     out = []
     for gid in slow:
-        windows = [(start - lead, end + tail) for start, end, group in crew if group == gid]
+        windows = [(start - lead, end + tail) for start, end in crew_of[gid]]
         overlap: dict[str, int] = defaultdict(int)
         for start, end, group in crew:
             if group == gid:
