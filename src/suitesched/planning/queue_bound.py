@@ -44,7 +44,8 @@ def release_queue_bound(problem: CoreProblem, earliest_release: Mapping[str, int
 
     ``earliest_release`` is each order's earliest possible end of its end task (None where
     unknown) and ``shares`` its proven share alone; orders without a known earliest release,
-    whose end task is fixed, needs no people or has modes that differ, count with their share.
+    whose end task is fixed, needs no resource or has modes that differ, count with their
+    share.
     Only the end task's first requirement is kept, as one unit of one candidate: a relaxation
     of whatever the step really needs.
     """
