@@ -111,22 +111,32 @@ def _without(problem, solution, dropped: set[str]):
         holds={h: r for h, r in solution.holds.items() if hold_group[h] not in dropped})
 
 
-def test_two_moves_at_once_and_an_improving_move_that_lost_is_solved_again(monkeypatch) -> None:
-    import suitesched as ss
-    from suitesched.planning import lns
-    from suitesched.planning.extract import build_plan
-    from suitesched.solver.run import SolveParams
-
-    # Four orders on four days; A and D are taken out, and a move that frees one of them puts
-    # it back.
+def _four_days():
+    """Four orders arriving on four days, planned exactly."""
     sc = scenario(site(), [order("A"), order("B", arrival="2026-12-08T07:00"),
                            order("C", arrival="2026-12-09T07:00"),
                            order("D", arrival="2026-12-10T07:00")])
     compiled = compile_scenario(sc, sc.horizon.start)
-    problem = compiled.problem
     full = plan_core(compiled, time_limit=None, workers=1, seed=0, max_deterministic_time=5.0)
-    assert all(full.present.values())
-    start = _without(problem, full, {"A", "D"})
+    return compiled, full
+
+
+def _assert_valid(compiled, solution) -> None:
+    """The independent checker accepts ``solution`` as a plan."""
+    import suitesched as ss
+    from suitesched.planning.extract import build_plan
+
+    sc = compiled.scenario
+    plan = build_plan(compiled, solution, now=sc.horizon.start, created=sc.horizon.start,
+                      workers=1, seed=0)
+    assert ss.check_plan(sc, plan) == []
+
+
+def _spy_moves(monkeypatch, moves: list[list[str]]):
+    """Make fix-and-optimise try ``moves`` (and no others); record each solved move with the
+    orders present in the plan it was solved against."""
+    from suitesched.planning import lns
+
     calls: list[tuple[tuple[str, ...], frozenset[str]]] = []
     solve = lns._Moves.solve
 
@@ -135,9 +145,22 @@ def test_two_moves_at_once_and_an_improving_move_that_lost_is_solved_again(monke
         return solve(self, base, chunk, *args)
 
     monkeypatch.setattr(lns._Moves, "solve", spy)
+    monkeypatch.setattr(lns, "neighbourhoods", lambda *args, **kwargs: moves)
+    return calls, solve
+
+
+def test_two_moves_at_once_and_an_improving_move_that_lost_is_solved_again(monkeypatch) -> None:
+    from suitesched.planning import lns
+    from suitesched.solver.run import SolveParams
+
+    # Four orders on four days; A and D are taken out, and a move that frees one of them puts
+    # it back.
+    compiled, full = _four_days()
+    problem = compiled.problem
+    assert all(full.present.values())
+    start = _without(problem, full, {"A", "D"})
     # One order per move, in a fixed order: A and D first, side by side.
-    monkeypatch.setattr(lns, "neighbourhoods",
-                        lambda *args, **kwargs: [["A"], ["D"], ["B"], ["C"]])
+    calls, solve = _spy_moves(monkeypatch, [["A"], ["D"], ["B"], ["C"]])
     params = SolveParams(workers=2, seed=0, max_deterministic_time=5.0)
     day_ticks = compiled.timeline.ticks_per_day
     result = lns.improve(problem, start, time_limit=60, params=params, day_ticks=day_ticks)
@@ -148,14 +171,70 @@ def test_two_moves_at_once_and_an_improving_move_that_lost_is_solved_again(monke
     third, third_base = calls[2]
     assert third in (("A",), ("D",)) and third[0] not in third_base, calls[:3]
     assert len(third_base) == 3
-    plan = build_plan(compiled, result, now=sc.horizon.start, created=sc.horizon.start,
-                      workers=2, seed=0)
-    assert ss.check_plan(sc, plan) == []
+    _assert_valid(compiled, result)
     # Reproducible: the same moves in the same order give the same plan.
     monkeypatch.setattr(lns._Moves, "solve", solve)
     again_result = lns.improve(problem, start, time_limit=60, params=params,
                                day_ticks=day_ticks)
     assert again_result.tasks == result.tasks
+
+
+def test_two_windows_at_once_and_one_that_lost_is_made_on_top_when_it_still_fits(
+        monkeypatch) -> None:
+    from suitesched.planning import lns
+    from suitesched.solver.run import SolveParams
+
+    # Four orders on four days; A and D are taken out, and a window that frees one of them
+    # puts it back, on its own day: both fit at once.
+    compiled, full = _four_days()
+    problem = compiled.problem
+    assert all(full.present.values())
+    start = _without(problem, full, {"A", "D"})
+    # One order per move, in a fixed order: windows of A and D first, side by side.
+    calls, solve = _spy_moves(monkeypatch, [lns.Window(["A"]), lns.Window(["D"]), ["B"],
+                                            ["C"]])
+    params = SolveParams(workers=2, seed=0, max_deterministic_time=5.0)
+    day_ticks = compiled.timeline.ticks_per_day
+    result = lns.improve(problem, start, time_limit=60, params=params, day_ticks=day_ticks)
+    assert result.present == {"A": True, "B": True, "C": True, "D": True}
+    # The first two moves ran side by side (in either order) against the same incumbent.
+    assert set(calls[:2]) == {(("A",), frozenset("BC")), (("D",), frozenset("BC"))}
+    # Both improved and both were made: the next move is B's, on the plan with all four.
+    assert calls[2] == (("B",), frozenset("ABCD"))
+    # No window was solved again in that sweep.
+    assert sorted(chunk for chunk, _ in calls[:4]) == [("A",), ("B",), ("C",), ("D",)]
+    # A and D are where the exact plan had them.
+    for task_id, result_task in result.tasks.items():
+        if task_id.split("/")[0] in "AD":
+            assert (result_task.start, result_task.end) == \
+                (full.tasks[task_id].start, full.tasks[task_id].end)
+    _assert_valid(compiled, result)
+    # Reproducible: the same moves in the same order give the same plan.
+    monkeypatch.setattr(lns._Moves, "solve", solve)
+    again_result = lns.improve(problem, start, time_limit=60, params=params,
+                               day_ticks=day_ticks)
+    assert again_result.tasks == result.tasks
+
+
+def test_a_window_that_lost_and_no_longer_fits_is_solved_again_on_top(monkeypatch) -> None:
+    from suitesched.planning import lns
+    from suitesched.solver.run import SolveParams
+
+    # One suite, A and C arriving together; both are taken out, and each window alone puts
+    # its order into the suite first thing: both cannot be made as they were solved.
+    compiled, full = _two_orders_one_suite()
+    problem = compiled.problem
+    start = _without(problem, full, {"A", "C"})
+    calls, _ = _spy_moves(monkeypatch, [lns.Window(["A"]), lns.Window(["C"])])
+    params = SolveParams(workers=2, seed=0, max_deterministic_time=5.0)
+    result = lns.improve(problem, start, time_limit=60, params=params,
+                         day_ticks=compiled.timeline.ticks_per_day)
+    assert set(calls[:2]) == {(("A",), frozenset()), (("C",), frozenset())}
+    # The better one was kept, and the other is solved again next, on top of it.
+    third, third_base = calls[2]
+    assert third in (("A",), ("C",)) and third_base == frozenset("AC") - set(third)
+    assert result.present == {"A": True, "C": True}
+    _assert_valid(compiled, result)
 
 
 def test_fix_and_optimise_uses_the_reasons_reserve_only_while_nothing_needs_a_reason(
@@ -185,3 +264,44 @@ def test_fix_and_optimise_uses_the_reasons_reserve_only_while_nothing_needs_a_re
         dataclasses.replace(g, due=0) for g in problem.groups))
     lns.improve(late, plan, time_limit=2.0, params=params, reason_reserve=5.0)
     assert 1.0 < move_limits[-1] <= 2.0
+
+
+def test_arrival_windows_are_runs_of_orders_by_arrival_overlapping_by_half() -> None:
+    from suitesched.planning.lns import Window, arrival_windows
+
+    arrivals = {"A": "2026-12-09T07:00", "B": "2026-12-07T07:00", "C": "2026-12-10T07:00",
+                "D": "2026-12-08T07:00", "E": "2026-12-11T07:00"}
+    sc = scenario(site(), [order(o, arrival=a) for o, a in arrivals.items()])
+    problem = compile_scenario(sc, sc.horizon.start).problem
+    windows = arrival_windows(problem, width=4)
+    # By arrival: B D A C E. Windows of four, moving by two; E, left over, gets the last one.
+    assert windows == [["B", "D", "A", "C"], ["D", "A", "C", "E"]]
+    assert all(isinstance(w, Window) for w in windows)
+    assert arrival_windows(problem, width=2) == [["B", "D"], ["D", "A"], ["A", "C"],
+                                                 ["C", "E"]]
+
+
+def test_a_new_plan_sweeps_windows_once_the_pairs_converged_and_a_replan_does_not(
+        monkeypatch) -> None:
+    from suitesched.planning import lns
+    from suitesched.solver.run import SolveParams
+
+    compiled, full = _four_days()
+    problem = compiled.problem
+    start = _without(problem, full, {"B", "C"})
+    monkeypatch.setattr(lns, "WINDOW", 3)
+    # No small moves at all: the pairs have converged at once.
+    calls, _ = _spy_moves(monkeypatch, [])
+    params = SolveParams(workers=1, seed=0, max_deterministic_time=5.0)
+    day_ticks = compiled.timeline.ticks_per_day
+    result = lns.improve(problem, start, time_limit=60, params=params, day_ticks=day_ticks)
+    # The first window frees A, B and C and puts B and C back; the second has nothing left.
+    assert [order for order, _ in calls] == [("A", "B", "C"), ("B", "C", "D")]
+    assert calls[0][1] == frozenset("AD") and calls[1][1] == frozenset("ABCD")
+    assert all(result.present.values())
+    _assert_valid(compiled, result)
+    # A re-plan's repair frees only the orders events touched: no windows.
+    calls.clear()
+    lns.improve(problem, start, time_limit=60, params=params, day_ticks=day_ticks,
+                focus={"B"})
+    assert calls == []
