@@ -281,27 +281,28 @@ def test_arrival_windows_are_runs_of_orders_by_arrival_overlapping_by_half() -> 
                                                  ["C", "E"]]
 
 
-def test_a_new_plan_sweeps_windows_once_the_pairs_converged_and_a_replan_does_not(
+def test_a_new_plan_sweeps_windows_once_the_pairs_converged_unless_an_order_is_out(
         monkeypatch) -> None:
     from suitesched.planning import lns
     from suitesched.solver.run import SolveParams
 
     compiled, full = _four_days()
     problem = compiled.problem
-    start = _without(problem, full, {"B", "C"})
+    assert all(full.present.values()) and not bad_groups(problem, full)
     monkeypatch.setattr(lns, "WINDOW", 3)
     # No small moves at all: the pairs have converged at once.
     calls, _ = _spy_moves(monkeypatch, [])
     params = SolveParams(workers=1, seed=0, max_deterministic_time=5.0)
     day_ticks = compiled.timeline.ticks_per_day
-    result = lns.improve(problem, start, time_limit=60, params=params, day_ticks=day_ticks)
-    # The first window frees A, B and C and puts B and C back; the second has nothing left.
-    assert [order for order, _ in calls] == [("A", "B", "C"), ("B", "C", "D")]
-    assert calls[0][1] == frozenset("AD") and calls[1][1] == frozenset("ABCD")
-    assert all(result.present.values())
+    result = lns.improve(problem, full, time_limit=60, params=params, day_ticks=day_ticks)
+    assert calls == [(("A", "B", "C"), frozenset("ABCD")), (("B", "C", "D"), frozenset("ABCD"))]
     _assert_valid(compiled, result)
-    # A re-plan's repair frees only the orders events touched: no windows.
+    # With an order out of the plan, repairing it comes first: no windows.
     calls.clear()
-    lns.improve(problem, start, time_limit=60, params=params, day_ticks=day_ticks,
+    lns.improve(problem, _without(problem, full, {"B"}), time_limit=60, params=params,
+                day_ticks=day_ticks)
+    assert calls == []
+    # A re-plan's repair frees only the orders events touched: no windows either.
+    lns.improve(problem, full, time_limit=60, params=params, day_ticks=day_ticks,
                 focus={"B"})
     assert calls == []

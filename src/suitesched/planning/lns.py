@@ -285,15 +285,21 @@ def improve(
     moves = _Moves(problem, GroupIndex.of(problem), day_ticks, params.seed)
     at_once = PARALLEL_MOVES if params.workers >= 2 and focus is None else 1
     rounds = 0
-    reserve = 0.0 if bad_groups(problem, best) else reason_reserve
+    late_or_out = bool(bad_groups(problem, best))
+    reserve = 0.0 if late_or_out else reason_reserve
     # A re-plan's repair frees each touched order once with its competitors; a new plan
-    # sweeps again while the sweep improves, then with wider windows while time is left.
+    # sweeps again while the sweep improves, then with wider moves while time is left.
     max_rounds = 1 if focus is not None else ROUNDS
     # Once the small moves have had their share of the time (or converged first), one sweep
-    # of window moves; then the small moves again, wider, with whatever is left.
+    # of window moves; then the small moves again, wider, with whatever is left. Not while an
+    # order is late or out: repairing it is worth far more than any wait, and windows took
+    # the time of those repairs (booked 400-order site at 120 s: 8 late, 243,604, against
+    # 2 late, 171,075 without windows).
     windows_left = focus is None and day_ticks is not None and len(problem.groups) > WINDOW
 
     def windows_due() -> bool:
+        if late_or_out:
+            return False
         if budget is not None:
             return spent >= WINDOWS_AT * budget
         return time.monotonic() - started >= WINDOWS_AT * time_limit
@@ -303,7 +309,7 @@ def improve(
             rounds += 1
             improved = False
             pending = deque(neighbourhoods(problem, best, size, focus, day_ticks, moves.index))
-            if windows_left and rounds == 1 and size > CHUNK:
+            if windows_left and rounds == 1 and size > CHUNK and not late_or_out:
                 windows_left = False
                 pending.extendleft(reversed(arrival_windows(problem)))
             while pending:
@@ -363,7 +369,8 @@ def improve(
                     pending.extendleft(reversed(
                         blocker_moves(problem, candidate, pushed, day_ticks)))
                 best, best_value, improved = candidate, value, True
-                reserve = 0.0 if bad_groups(problem, best) else reason_reserve
+                late_or_out = bool(bad_groups(problem, best))
+                reserve = 0.0 if late_or_out else reason_reserve
             if improved and rounds < max_rounds:
                 continue
             if focus is not None or size >= MAX_CHUNK:
