@@ -32,6 +32,8 @@ from suitesched.planning.subproblem import (
 )
 from suitesched.solver.run import SolveParams, solve_core
 
+MOVE_SECONDS = 10.0
+"""Most wall seconds one small move gets."""
 MOVE_BUDGET = 2.0
 """Deterministic seconds per move. A move is solved like a one-order insertion (one worker, no
 presolve, no LP): booked 93-order site, 60 s: 124 moves instead of 17, objective 38,604 ->
@@ -126,6 +128,11 @@ def arrival_order(problem: CoreProblem) -> list[str]:
     for task in problem.tasks:
         first_start[task.group] = min(first_start[task.group], task.earliest_start)
     return sorted((g.id for g in problem.groups), key=lambda g: (first_start[g], g))
+
+
+class Window(list):
+    """A window move's orders (see :data:`WINDOW`): solved with presolve and LP, not like a
+    one-order insertion."""
 
 
 def arrival_windows(problem: CoreProblem, width: int | None = None) -> list[Window]:
@@ -288,11 +295,14 @@ def improve(
     # order is late or out: repairing it is worth far more than any wait, and windows took
     # the time of those repairs (booked 400-order site at 120 s: 8 late, 243,604, against
     # 2 late, 171,075 without windows).
-    windows_left = focus is None and day_ticks is not None and len(problem.groups) > WINDOW
+    windows = arrival_windows(problem) if focus is None and day_ticks is not None \
+        and len(problem.groups) > WINDOW else []
 
-    def windows_due() -> bool:
-        if late_or_out:
+    def windows_due(pairs_converged: bool) -> bool:
+        if not windows or late_or_out:
             return False
+        if pairs_converged:
+            return True
         if budget is not None:
             return spent >= WINDOWS_AT * budget
         return time.monotonic() - started >= WINDOWS_AT * time_limit
@@ -302,9 +312,9 @@ def improve(
             rounds += 1
             improved = False
             pending = deque(neighbourhoods(problem, best, size, focus, day_ticks, moves.index))
-            if windows_left and rounds == 1 and size > CHUNK and not late_or_out:
-                windows_left = False
-                pending.extendleft(reversed(arrival_windows(problem)))
+            if windows_due(pairs_converged=rounds == 1 and size > CHUNK):
+                pending.extendleft(reversed(windows))
+                windows = []
             while pending:
                 left = time_limit + reserve - (time.monotonic() - started)
                 if budget is not None:
@@ -312,9 +322,9 @@ def improve(
                     left = 1e9
                 if left < 0.5 or (budget is not None and spent >= budget):
                     return best
-                if windows_left and windows_due():
-                    windows_left = False
-                    pending.extendleft(reversed(arrival_windows(problem)))
+                if windows_due(pairs_converged=False):
+                    pending.extendleft(reversed(windows))
+                    windows = []
                 chunks = [pending.popleft() for _ in range(min(at_once, len(pending)))]
                 # Moves made at once share what is left of a deterministic budget.
                 share = (budget - spent) / len(chunks) if budget is not None else None
@@ -351,8 +361,9 @@ def improve(
                     # Kept only with the whole of its own gain: its orders placed as it
                     # placed them (each order's cost depends on its own placement only).
                     wanted = value - (best_value - other_value)
-                    if combined is not None and objective_value(problem, combined) <= wanted:
-                        candidate, value = combined, objective_value(problem, combined)
+                    if combined is not None and \
+                            (combined_value := objective_value(problem, combined)) <= wanted:
+                        candidate, value = combined, combined_value
                     else:
                         pending.appendleft(chunks[i])
                 if focus is None and day_ticks is not None:
@@ -378,13 +389,8 @@ def _limits(chunk: list[str], left: float, share: float | None) -> tuple[float, 
     if isinstance(chunk, Window):
         seconds, budget = WINDOW_SECONDS, WINDOW_BUDGET
     else:
-        seconds, budget = 10.0, MOVE_BUDGET
+        seconds, budget = MOVE_SECONDS, MOVE_BUDGET
     return min(left, seconds), budget if share is None else min(budget, share), share is not None
-
-
-class Window(list):
-    """A window move's orders (see :data:`WINDOW`): solved with presolve and LP, not like a
-    one-order insertion."""
 
 
 class _Moves:
