@@ -281,6 +281,22 @@ def test_arrival_windows_are_runs_of_orders_by_arrival_overlapping_by_half() -> 
                                                  ["C", "E"]]
 
 
+def test_a_later_sweep_shifts_the_windows_and_still_covers_the_first_and_last_orders() -> None:
+    from suitesched.planning.lns import arrival_windows
+
+    arrivals = [f"2026-12-{day:02d}T07:00" for day in range(7, 14)]
+    sc = scenario(site(), [order(f"O{k}", arrival=a) for k, a in enumerate(arrivals)])
+    problem = compile_scenario(sc, sc.horizon.start).problem
+    first = arrival_windows(problem, width=4)
+    assert first == [["O0", "O1", "O2", "O3"], ["O2", "O3", "O4", "O5"],
+                     ["O3", "O4", "O5", "O6"]]
+    # Shifted by one: O1 and O2 - split by the first sweep's second window - are together
+    # in a window that is new.
+    assert arrival_windows(problem, width=4, sweep=1) == [
+        ["O0", "O1", "O2", "O3"], ["O1", "O2", "O3", "O4"], ["O3", "O4", "O5", "O6"]]
+    assert arrival_windows(problem, width=4, sweep=2) == first
+
+
 def test_a_new_plan_sweeps_windows_once_the_pairs_converged_unless_an_order_is_out(
         monkeypatch) -> None:
     from suitesched.planning import lns
@@ -306,3 +322,33 @@ def test_a_new_plan_sweeps_windows_once_the_pairs_converged_unless_an_order_is_o
     lns.improve(problem, full, time_limit=60, params=params, day_ticks=day_ticks,
                 focus={"B"})
     assert calls == []
+
+
+def test_windows_are_swept_again_once_moves_converged_while_the_last_sweep_paid(
+        monkeypatch) -> None:
+    from suitesched.core.evaluate import objective_value
+    from suitesched.planning import lns
+    from suitesched.solver.run import SolveParams
+
+    compiled, full = _four_days()
+    problem = compiled.problem
+    # A complete plan on time in which B starts a day later than it could: the plan of the
+    # same orders with B arriving with C.
+    sc = scenario(site(), [order("A"), order("B", arrival="2026-12-09T07:00"),
+                           order("C", arrival="2026-12-09T07:00"),
+                           order("D", arrival="2026-12-10T07:00")])
+    slow = plan_core(compile_scenario(sc, sc.horizon.start), time_limit=None, workers=1,
+                     seed=0, max_deterministic_time=5.0)
+    assert not bad_groups(problem, slow)
+    assert objective_value(problem, slow) > objective_value(problem, full)
+    monkeypatch.setattr(lns, "WINDOW", 3)
+    calls, _ = _spy_moves(monkeypatch, [])  # no small moves: windows only
+    params = SolveParams(workers=1, seed=0, max_deterministic_time=5.0)
+    result = lns.improve(problem, slow, time_limit=60, params=params,
+                         day_ticks=compiled.timeline.ticks_per_day)
+    windows = [("A", "B", "C"), ("B", "C", "D")]
+    # The first sweep moved B forward; so the windows were swept again, which found nothing
+    # more: no third sweep.
+    assert [chunk for chunk, _ in calls] == windows + windows
+    assert objective_value(problem, result) == objective_value(problem, full)
+    _assert_valid(compiled, result)

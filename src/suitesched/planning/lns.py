@@ -68,13 +68,17 @@ PARALLEL_MOVES = 2
 WINDOW = 10
 """Orders freed per window move: consecutive orders by arrival, each window overlapping the
 next by half. Once the small moves have converged (or had :data:`WINDOWS_AT` of the time), a
-new plan sweeps the site once in such windows, two at once like other moves. From the small
+new plan sweeps the site in such windows, two at once like other moves (and again, shifted,
+whenever every move has converged after a sweep that paid). From the small
 moves' converged 60 s plan on the booked 100-order seed-6 site, such windows found 842 more
 in 57 s; within 60 s, the gap went from 6.0 to 3.9 % (RESULTS.md)."""
-WINDOW_MODEL: dict[str, object] = {}
-"""A window move is solved with CP-SAT's defaults (presolve and LP): without them, as small
-moves are, windows found about as much but the sweep as a whole did worse on the booked
-100-order sites."""
+WINDOW_MODEL: dict[str, object] = {"cp_model_probing_level": 0, "linearization_level": 0}
+"""A window move is solved with CP-SAT's presolve, but without presolve probing and without
+the LP relaxation. Without presolve as well, as small moves are solved, windows found about as
+much but the sweep as a whole did worse on the booked 100-order sites. Probing took most of a
+window's first second (first solution at 1.4 s on average, 0.3 s without it), and neither it
+nor the LP found more: each window of the 60 s plans of seeds 1, 3 and 6 solved from the same
+plan gained the same in all, in 25 % less time (RESULTS.md)."""
 WINDOW_SECONDS = 4.0
 """Most wall seconds one window move gets."""
 WINDOW_BUDGET = 0.4
@@ -82,7 +86,8 @@ WINDOW_BUDGET = 0.4
 the booked 100-order sites (0.1-0.45)."""
 WINDOWS_AT = 0.4
 """Share of the improvement's time after which the window sweep starts, if the pairs have
-not converged before."""
+not converged before. Once every move has converged after a sweep that paid, the windows are
+swept again, shifted (see :func:`arrival_windows`), while time is left."""
 
 
 def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int,
@@ -135,15 +140,20 @@ class Window(list):
     one-order insertion."""
 
 
-def arrival_windows(problem: CoreProblem, width: int | None = None) -> list[Window]:
+def arrival_windows(problem: CoreProblem, width: int | None = None,
+                    sweep: int = 0) -> list[Window]:
     """Runs of ``width`` (by default :data:`WINDOW`) consecutive orders by arrival, each
-    overlapping the next by half."""
+    overlapping the next by half. Each later ``sweep`` shifts the runs (by a quarter of the
+    width, modulo half of it), so that orders a sweep split apart are freed together."""
     width = width or WINDOW
     order = arrival_order(problem)
     step = max(1, width // 2)
-    starts = list(range(0, max(1, len(order) - width + 1), step))
+    shift = sweep * max(1, step // 2) % step
+    starts = list(range(shift, max(1, len(order) - width + 1), step))
+    if not starts or starts[0] > 0:
+        starts.insert(0, 0)  # the first orders get a window too
     if starts[-1] + width < len(order):
-        starts.append(len(order) - width)  # the last orders get a window too
+        starts.append(len(order) - width)  # and the last
     return [Window(order[i:i + width]) for i in starts]
 
 
@@ -297,6 +307,7 @@ def improve(
     # 2 late, 171,075 without windows).
     windows = arrival_windows(problem) if focus is None and day_ticks is not None \
         and len(problem.groups) > WINDOW else []
+    sweeps, swept_from = 0, best_value  # window sweeps queued; the value when the last began
 
     def windows_due(pairs_converged: bool) -> bool:
         if not windows or late_or_out:
@@ -314,7 +325,7 @@ def improve(
             pending = deque(neighbourhoods(problem, best, size, focus, day_ticks, moves.index))
             if windows_due(pairs_converged=rounds == 1 and size > CHUNK):
                 pending.extendleft(reversed(windows))
-                windows = []
+                windows, sweeps, swept_from = [], sweeps + 1, best_value
             while pending:
                 left = time_limit + reserve - (time.monotonic() - started)
                 if budget is not None:
@@ -324,7 +335,7 @@ def improve(
                     return best
                 if windows_due(pairs_converged=False):
                     pending.extendleft(reversed(windows))
-                    windows = []
+                    windows, sweeps, swept_from = [], sweeps + 1, best_value
                 chunks = [pending.popleft() for _ in range(min(at_once, len(pending)))]
                 # Moves made at once share what is left of a deterministic budget.
                 share = (budget - spent) / len(chunks) if budget is not None else None
@@ -377,9 +388,17 @@ def improve(
                 reserve = 0.0 if late_or_out else reason_reserve
             if improved and rounds < max_rounds:
                 continue
-            if focus is not None or size >= MAX_CHUNK:
+            if focus is not None:
                 break
-            size, rounds = size + 1, 0
+            if size < MAX_CHUNK:
+                size, rounds = size + 1, 0
+                continue
+            # Every move has converged. Windows again, shifted, if the last sweep and what
+            # followed it paid (a second sweep from the booked seed-3 site's 60 s plan found
+            # 447 more in 61 s); the next round, like any converged one, starts with them.
+            if not sweeps or windows or late_or_out or best_value >= swept_from:
+                break
+            windows, rounds = arrival_windows(problem, sweep=sweeps), 0
     return best
 
 
