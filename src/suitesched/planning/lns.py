@@ -76,9 +76,9 @@ WINDOW_MODEL: dict[str, object] = {"cp_model_probing_level": 0, "linearization_l
 """A window move is solved with CP-SAT's presolve, but without presolve probing and without
 the LP relaxation. Without presolve as well, as small moves are solved, windows found about as
 much but the sweep as a whole did worse on the booked 100-order sites. Probing took most of a
-window's first second (first solution at 1.4 s on average, 0.3 s without it), and neither it
-nor the LP found more: each window of the 60 s plans of seeds 1, 3 and 6 solved from the same
-plan gained the same in all, in 25 % less time (RESULTS.md)."""
+window's first seconds (first solution at 1.3-1.9 s on average, 0.3 s without it), and neither
+it nor the LP found more: every window of the 60 s plans of seeds 1, 3 and 6, each solved from
+the same plan, gained 1,554 in all instead of 1,332, in 27 % less time (RESULTS.md)."""
 WINDOW_SECONDS = 4.0
 """Most wall seconds one window move gets."""
 WINDOW_BUDGET = 0.4
@@ -143,8 +143,9 @@ class Window(list):
 def arrival_windows(problem: CoreProblem, width: int | None = None,
                     sweep: int = 0) -> list[Window]:
     """Runs of ``width`` (by default :data:`WINDOW`) consecutive orders by arrival, each
-    overlapping the next by half. Each later ``sweep`` shifts the runs (by a quarter of the
-    width, modulo half of it), so that orders a sweep split apart are freed together."""
+    overlapping the next by half. Each later ``sweep`` shifts the runs by half a step more
+    (a quarter of the width, rounded down; modulo the step), so that orders the last sweep
+    split apart are freed together."""
     width = width or WINDOW
     order = arrival_order(problem)
     step = max(1, width // 2)
@@ -394,8 +395,8 @@ def improve(
                 size, rounds = size + 1, 0
                 continue
             # Every move has converged. Windows again, shifted, if the last sweep and what
-            # followed it paid (a second sweep from the booked seed-3 site's 60 s plan found
-            # 447 more in 61 s); the next round, like any converged one, starts with them.
+            # followed it paid (one more sweep of the booked seed-3 site's finished 60 s plan
+            # found 575 in 43 s); the next round, like any converged one, starts with them.
             if not sweeps or windows or late_or_out or best_value >= swept_from:
                 break
             windows, rounds = arrival_windows(problem, sweep=sweeps), 0
