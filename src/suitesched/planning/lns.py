@@ -136,8 +136,8 @@ def arrival_order(problem: CoreProblem) -> list[str]:
 
 
 class Window(list):
-    """A window move's orders (see :data:`WINDOW`): solved with presolve and LP, not like a
-    one-order insertion."""
+    """A window move's orders (see :data:`WINDOW`): solved with presolve
+    (:data:`WINDOW_MODEL`), not like a one-order insertion."""
 
 
 def arrival_windows(problem: CoreProblem, width: int | None = None,
@@ -319,14 +319,19 @@ def improve(
             return spent >= WINDOWS_AT * budget
         return time.monotonic() - started >= WINDOWS_AT * time_limit
 
+    def queue_windows(pending: deque[list[str]]) -> None:
+        """Put the sweep's windows first in line, and note where the sweep began."""
+        nonlocal windows, sweeps, swept_from
+        pending.extendleft(reversed(windows))
+        windows, sweeps, swept_from = [], sweeps + 1, best_value
+
     with ThreadPoolExecutor(max_workers=at_once) as pool:
         while True:
             rounds += 1
             improved = False
             pending = deque(neighbourhoods(problem, best, size, focus, day_ticks, moves.index))
             if windows_due(pairs_converged=rounds == 1 and size > CHUNK):
-                pending.extendleft(reversed(windows))
-                windows, sweeps, swept_from = [], sweeps + 1, best_value
+                queue_windows(pending)
             while pending:
                 left = time_limit + reserve - (time.monotonic() - started)
                 if budget is not None:
@@ -335,8 +340,7 @@ def improve(
                 if left < 0.5 or (budget is not None and spent >= budget):
                     return best
                 if windows_due(pairs_converged=False):
-                    pending.extendleft(reversed(windows))
-                    windows, sweeps, swept_from = [], sweeps + 1, best_value
+                    queue_windows(pending)
                 chunks = [pending.popleft() for _ in range(min(at_once, len(pending)))]
                 # Moves made at once share what is left of a deterministic budget.
                 share = (budget - spent) / len(chunks) if budget is not None else None
