@@ -53,6 +53,27 @@ def test_an_order_that_fits_nowhere_is_placed_by_moving_the_order_that_blocks_it
     assert plan.outcome("A").tardiness_hours == 0
 
 
+def test_while_room_is_made_the_plain_insertion_is_previewed_as_a_valid_plan() -> None:
+    # D comes after C in the dispatch: the preview inserts it around A with C left out,
+    # while the plan itself makes room for C first.
+    sc = scenario(site(), [order("A", due="2026-12-09"),
+                           order("C", collected="2026-12-07T07:00", stability="1h"),
+                           order("D", due="2026-12-30")])
+    compiled = compile_scenario(sc, sc.horizon.start)
+    previews = []
+    solution = greedy_solution(compiled, preview=previews.append)
+    assert solution.present == {"A": True, "C": True, "D": True}
+    assert [p.present for p in previews] == [{"A": True, "C": False, "D": True}]
+    preview_plan = build_plan(compiled, previews[0], now=sc.horizon.start,
+                              created=sc.horizon.start, workers=1, seed=0)
+    assert check_plan(sc, preview_plan) == []
+    # Where no room is made, nothing is previewed: the plan is the plain insertion.
+    _, race = _one_suite_race()
+    assert greedy_solution(race, make_room=False, preview=previews.append).present == \
+        {"A": True, "C": False}
+    assert len(previews) == 1
+
+
 def test_a_replan_repair_never_moves_the_orders_it_keeps() -> None:
     _, compiled = _one_suite_race()
     plain = greedy_solution(compiled, make_room=False)

@@ -18,8 +18,8 @@ import dataclasses
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Collection
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Collection
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Literal
 
 from suitesched.core.evaluate import objective_value
@@ -123,7 +123,8 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
                     start: CoreSolution | None = None,
                     one_try: Collection[str] = (), make_room: bool = True,
                     rule: DispatchRule = "due", deadline: float | None = None,
-                    stop: threading.Event | None = None) -> CoreSolution:
+                    stop: threading.Event | None = None,
+                    preview: Callable[[CoreSolution], None] | None = None) -> CoreSolution:
     """Insert the orders one by one; an order that fits nowhere stays unscheduled.
 
     Without ``start``, an order that fits nowhere is re-placed with its blockers (unless
@@ -136,6 +137,12 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
     ``rule`` is the dispatch rule (:func:`dispatch_order`). After ``deadline`` (a
     ``time.monotonic()`` value) no room is made any more; once ``stop`` is set the orders not
     yet inserted stay out (another rule's plan has won).
+
+    ``preview``, if given, is called (from another thread, before this returns) with the plain
+    insertion's plan as soon as the first order needs room made: the orders placed so far and
+    the rest inserted around them, the ones that fit nowhere left out. It is a complete, valid
+    plan while room-making still takes seconds (booked 100-order seed-10 site: plain insertion
+    3.6 s, with room made for its 5 orders 11.5 s).
     """
     started = time.monotonic()
     problem = compiled.problem
@@ -153,7 +160,9 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
     # Orders that did not fit before either come last: a repair serves what the events
     # touched (and a promised slot offer) first.
     order = sorted(dispatch_order(compiled, rule), key=lambda g: g in one_try)
-    for group_id in order:
+    previewing: Future[None] | None = None
+    executor: ThreadPoolExecutor | None = None
+    for position, group_id in enumerate(order):
         if group_id in placed_before:
             continue
         if stop is not None and stop.is_set():
@@ -166,14 +175,46 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
         elif start is None and make_room and (deadline is None or time.monotonic() < deadline):
             # A new plan may still move the orders already placed: make room by re-placing
             # the order together with those that hold its resources (a re-plan keeps them).
+            if preview is not None and executor is None:
+                executor = ThreadPoolExecutor(max_workers=1)
+                previewing = executor.submit(
+                    _plain_preview, inserter, copy_plan(result), copy_book(book),
+                    order[position + 1:], preview)
             made = inserter.make_room(group_id, result, book) or \
                 inserter.swap_in(group_id, result, book) or \
                 inserter.reflow(group_id, result, book)
             if made is not None:
                 result, book = made
+    if executor is not None and previewing is not None:
+        previewing.result()  # the preview's errors are this call's
+        executor.shutdown()
     result.runs = book.all_runs()
     result.wall_seconds = time.monotonic() - started
     return result
+
+
+def _plain_preview(inserter: Inserter, partial: CoreSolution, book: Book, rest: list[str],
+                   preview: Callable[[CoreSolution], None]) -> None:
+    """Insert ``rest`` into the partial plan without making room, and hand the plan on."""
+    for group_id in rest:
+        placed = inserter.insert(group_id, book)
+        partial.present[group_id] = placed is not None
+        if placed is not None:
+            record(inserter.problem, placed[0], placed[1], book, partial)
+    partial.runs = book.all_runs()
+    preview(partial)
+
+
+def copy_plan(plan: CoreSolution) -> CoreSolution:
+    """A copy of a partial plan that inserting into it does not share with ``plan``."""
+    return dataclasses.replace(plan, present=dict(plan.present), tasks=dict(plan.tasks),
+                               holds=dict(plan.holds), runs=list(plan.runs))
+
+
+def copy_book(book: Book) -> Book:
+    """A copy of the bookings that booking more into it does not share with ``book``."""
+    return Book(booked=defaultdict(list, {r: list(v) for r, v in book.booked.items()}),
+                runs=defaultdict(list, {f: list(v) for f, v in book.runs.items()}))
 
 
 class Inserter:

@@ -82,16 +82,25 @@ def plan_core(
         else LARGE_SITE_SHARE if n_orders < NO_FULL_MODEL_SITE else 0.0
     if focus is not None and n_orders >= SMALL_SITE:
         share = 0.0
+    reported = 0
+
+    def report(plan: CoreSolution) -> None:
+        nonlocal reported
+        reported += 1
+        if progress is not None:
+            progress(Progress(reported, objective_value(problem, plan) / OBJECTIVE_SCALE,
+                              None, time.monotonic() - started))
+
     baseline = hint
     if baseline is None and n_orders >= PORTFOLIO_SITE:
         baseline = portfolio_solution(
             compiled, workers, time_limit=time_limit if max_deterministic_time is None else None)
     elif baseline is None and n_orders >= SMALL_SITE:
-        baseline = greedy_solution(compiled)
+        # While the greedy makes room for orders that fit nowhere, its plain insertion (with
+        # those orders left out) is a valid plan already: the first one to report.
+        baseline = greedy_solution(compiled, preview=None if progress is None else report)
     if baseline is not None and progress is not None:
-        # The warm start is a complete, valid plan already: the first one to report.
-        progress(Progress(1, objective_value(problem, baseline) / OBJECTIVE_SCALE, None,
-                          time.monotonic() - started))
+        report(baseline)  # the warm start is a complete, valid plan too
 
     def left() -> float | None:
         return None if time_limit is None else max(1.0, time_limit - (time.monotonic() - started))
@@ -135,7 +144,7 @@ def plan_core(
         incumbent.terms = {k: v / OBJECTIVE_SCALE for k, v in objective_terms(
             problem, incumbent).items() if v}
         if progress is not None:
-            progress(Progress(solution.solutions_found + 1, incumbent.objective, bound,
+            progress(Progress(solution.solutions_found + reported + 1, incumbent.objective, bound,
                               time.monotonic() - started))
     incumbent.wall_seconds = time.monotonic() - started
     return incumbent
