@@ -387,3 +387,9 @@ def test_near_the_end_of_its_budget_every_order_is_re_placed_alone_once(monkeypa
     lns.improve(problem, full, time_limit=60, params=params,
                 day_ticks=compiled.timeline.ticks_per_day)
     assert [chunk for chunk, _ in calls[:4]] == [(g,) for g in lns.slowest_groups(problem, full)]
+    # While an order is out, its repair comes first: no polish.
+    monkeypatch.setattr(lns, "neighbourhoods", lambda *args, **kwargs: [["A", "C"]] * 50)
+    calls.clear()
+    lns.improve(problem, _without(problem, full, {"B"}), time_limit=60, params=params,
+                day_ticks=compiled.timeline.ticks_per_day)
+    assert calls and all(len(chunk) == 2 for chunk, _ in calls)

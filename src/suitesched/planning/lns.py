@@ -93,7 +93,8 @@ POLISH_AT = 0.9
 """Share of the improvement's time after which every order is re-placed alone, the slowest
 first: a window or a wide move solved within its limit may leave an order a cheap move still
 brings forward (booked 100-order sites: single-order moves on finished 56 s plans found
-0-96 more, 2-4 s for all 100 orders)."""
+0-96 more, 2-4 s for all 100 orders). Not while an order is late or out: its repair comes
+first, as with windows."""
 
 
 def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int,
@@ -354,7 +355,7 @@ def improve(
                     return best
                 if windows_due(pairs_converged=False):
                     queue_windows(pending)
-                if not polished and focus is None and polish_due(left):
+                if not polished and focus is None and not late_or_out and polish_due(left):
                     # The last moves: each order alone, the slowest first.
                     pending.extendleft([g] for g in reversed(slowest_groups(
                         problem, best, moves.index)))
