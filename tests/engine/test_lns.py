@@ -199,16 +199,10 @@ def test_two_windows_at_once_and_one_that_lost_is_made_on_top_when_it_still_fits
     assert result.present == {"A": True, "B": True, "C": True, "D": True}
     # The first two moves ran side by side (in either order) against the same incumbent.
     assert set(calls[:2]) == {(("A",), frozenset("BC")), (("D",), frozenset("BC"))}
-    # Both improved and both were made: each window's order is then re-placed alone (the
-    # first made first), and the next move is B's, all on the plan with all four.
-    first_made = calls[0][0] if calls[0][0] == ("A",) else calls[1][0]
-    assert first_made in (("A",), ("D",))
-    second_made = ("D",) if first_made == ("A",) else ("A",)
-    assert calls[2:5] == [(first_made, frozenset("ABCD")), (second_made, frozenset("ABCD")),
-                          (("B",), frozenset("ABCD"))]
+    # Both improved and both were made: the next move is B's, on the plan with all four.
+    assert calls[2] == (("B",), frozenset("ABCD"))
     # No window was solved again in that sweep.
-    assert sorted(chunk for chunk, _ in calls[:6]) == \
-        [("A",), ("A",), ("B",), ("C",), ("D",), ("D",)]
+    assert sorted(chunk for chunk, _ in calls[:4]) == [("A",), ("B",), ("C",), ("D",)]
     # A and D are where the exact plan had them.
     for task_id, result_task in result.tasks.items():
         if task_id.split("/")[0] in "AD":
@@ -353,43 +347,8 @@ def test_windows_are_swept_again_once_moves_converged_while_the_last_sweep_paid(
     result = lns.improve(problem, slow, time_limit=60, params=params,
                          day_ticks=compiled.timeline.ticks_per_day)
     windows = [("A", "B", "C"), ("B", "C", "D")]
-    # The first sweep's first window moved B forward, and its orders were then re-placed
-    # alone; as that sweep paid, the windows were swept again, which found nothing more: no
-    # third sweep.
-    alone = [("A",), ("B",), ("C",)]
-    assert [chunk for chunk, _ in calls] == [windows[0], *alone, windows[1], *windows]
+    # The first sweep moved B forward; so the windows were swept again, which found nothing
+    # more: no third sweep.
+    assert [chunk for chunk, _ in calls] == windows + windows
     assert objective_value(problem, result) == objective_value(problem, full)
     _assert_valid(compiled, result)
-
-
-def test_near_the_end_of_its_budget_every_order_is_re_placed_alone_once(monkeypatch) -> None:
-    from suitesched.planning import lns
-    from suitesched.solver.run import SolveParams
-
-    compiled, full = _four_days()
-    problem = compiled.problem
-    # Only moves that find nothing, until the budget is spent.
-    calls, _ = _spy_moves(monkeypatch, [["A", "B"]] * 50)
-    budget = 2.0
-    params = SolveParams(workers=1, seed=0, max_deterministic_time=budget)
-    lns.improve(problem, full, time_limit=60, params=params,
-                day_ticks=compiled.timeline.ticks_per_day)
-    chunks = [chunk for chunk, _ in calls]
-    singles = [i for i, chunk in enumerate(chunks) if len(chunk) == 1]
-    # Once, four orders alone in a row (the slowest first), after the other moves.
-    assert len(singles) == 4 and singles == list(range(singles[0], singles[0] + 4))
-    assert {chunks[i] for i in singles} == {("A",), ("B",), ("C",), ("D",)}
-    assert [chunks[i][0] for i in singles] == lns.slowest_groups(problem, full)
-    assert singles[0] > 0
-    # With no share of the budget to wait for, they come first.
-    monkeypatch.setattr(lns, "POLISH_AT", 0.0)
-    calls.clear()
-    lns.improve(problem, full, time_limit=60, params=params,
-                day_ticks=compiled.timeline.ticks_per_day)
-    assert [chunk for chunk, _ in calls[:4]] == [(g,) for g in lns.slowest_groups(problem, full)]
-    # While an order is out, its repair comes first: no polish.
-    monkeypatch.setattr(lns, "neighbourhoods", lambda *args, **kwargs: [["A", "C"]] * 50)
-    calls.clear()
-    lns.improve(problem, _without(problem, full, {"B"}), time_limit=60, params=params,
-                day_ticks=compiled.timeline.ticks_per_day)
-    assert calls and all(len(chunk) == 2 for chunk, _ in calls)

@@ -89,13 +89,6 @@ WINDOWS_AT = 0.4
 not converged before. Once every move has converged after a sweep that paid, the windows are
 swept again, shifted (see :func:`arrival_windows`), while time is left."""
 
-POLISH_AT = 0.9
-"""Share of the improvement's time after which every order is re-placed alone, the slowest
-first: a window or a wide move solved within its limit may leave an order a cheap move still
-brings forward (booked 100-order sites: single-order moves on finished 56 s plans found
-0-96 more, 2-4 s for all 100 orders). Not while an order is late or out: its repair comes
-first, as with windows."""
-
 
 def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int,
                    focus: set[str] | None = None, day_ticks: int | None = None,
@@ -326,13 +319,6 @@ def improve(
             return spent >= WINDOWS_AT * budget
         return time.monotonic() - started >= WINDOWS_AT * time_limit
 
-    polished = False
-
-    def polish_due(left: float) -> bool:
-        if budget is not None:
-            return spent >= POLISH_AT * budget
-        return left <= (1 - POLISH_AT) * time_limit
-
     def queue_windows(pending: deque[list[str]]) -> None:
         """Put the sweep's windows first in line, and note where the sweep began."""
         nonlocal windows, sweeps, swept_from
@@ -355,11 +341,6 @@ def improve(
                     return best
                 if windows_due(pairs_converged=False):
                     queue_windows(pending)
-                if not polished and focus is None and not late_or_out and polish_due(left):
-                    # The last moves: each order alone, the slowest first.
-                    pending.extendleft([g] for g in reversed(slowest_groups(
-                        problem, best, moves.index)))
-                    polished = True
                 chunks = [pending.popleft() for _ in range(min(at_once, len(pending)))]
                 # Moves made at once share what is left of a deterministic budget.
                 share = (budget - spent) / len(chunks) if budget is not None else None
@@ -387,10 +368,9 @@ def improve(
                 # combining them planned better: seed-2 site, 37,541 against 38,084).
                 kept.sort(key=lambda item: (item[0], item[1]))
                 value, k, candidate = kept[0]
-                made, again = [chunks[k]], []
                 for other_value, i, other in kept[1:]:
                     if not isinstance(chunks[i], Window):
-                        again.append(chunks[i])
+                        pending.appendleft(chunks[i])
                         continue
                     combined, dtime = moves.combine(candidate, chunks[i], other)
                     spent += max(dtime, MIN_MOVE_CHARGE)
@@ -400,19 +380,11 @@ def improve(
                     if combined is not None and \
                             (combined_value := objective_value(problem, combined)) <= wanted:
                         candidate, value = combined, combined_value
-                        made.append(chunks[i])
                     else:
-                        again.append(chunks[i])
-                # Next in line, last queued first: each made window's orders alone (a window
-                # is solved within seconds, not always to optimality, and a cheap move often
-                # still finds one of its orders an earlier day: booked 100-order seed-3 site,
-                # 67 on one order); before them the moves that also improved, solved again;
-                # and first any order this move pushed out or late, with its blockers, not a
-                # whole sweep later.
-                pending.extendleft([g] for chunk in reversed(made) if isinstance(chunk, Window)
-                                   for g in reversed(chunk))
-                pending.extendleft(reversed(again))
+                        pending.appendleft(chunks[i])
                 if focus is None and day_ticks is not None:
+                    # An order this move pushed out or late is freed with its blockers next,
+                    # not a whole sweep later.
                     pushed = sorted(bad_groups(problem, candidate) - bad_groups(problem, best))
                     pending.extendleft(reversed(
                         blocker_moves(problem, candidate, pushed, day_ticks)))
