@@ -162,32 +162,35 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
     order = sorted(dispatch_order(compiled, rule), key=lambda g: g in one_try)
     previewing: Future[None] | None = None
     executor: ThreadPoolExecutor | None = None
-    for position, group_id in enumerate(order):
-        if group_id in placed_before:
-            continue
-        if stop is not None and stop.is_set():
-            result.present[group_id] = False
-            continue
-        placed = inserter.insert(group_id, book, one_try=group_id in one_try)
-        result.present[group_id] = placed is not None
-        if placed is not None:
-            record(problem, placed[0], placed[1], book, result)
-        elif start is None and make_room and (deadline is None or time.monotonic() < deadline):
-            # A new plan may still move the orders already placed: make room by re-placing
-            # the order together with those that hold its resources (a re-plan keeps them).
-            if preview is not None and executor is None:
-                executor = ThreadPoolExecutor(max_workers=1)
-                previewing = executor.submit(
-                    _plain_preview, inserter, copy_plan(result), copy_book(book),
-                    order[position + 1:], preview)
-            made = inserter.make_room(group_id, result, book) or \
-                inserter.swap_in(group_id, result, book) or \
-                inserter.reflow(group_id, result, book)
-            if made is not None:
-                result, book = made
-    if executor is not None and previewing is not None:
+    try:
+        for position, group_id in enumerate(order):
+            if group_id in placed_before:
+                continue
+            if stop is not None and stop.is_set():
+                result.present[group_id] = False
+                continue
+            placed = inserter.insert(group_id, book, one_try=group_id in one_try)
+            result.present[group_id] = placed is not None
+            if placed is not None:
+                record(problem, placed[0], placed[1], book, result)
+            elif start is None and make_room and (deadline is None or time.monotonic() < deadline):
+                # A new plan may still move the orders already placed: make room by re-placing
+                # the order together with those that hold its resources (a re-plan keeps them).
+                if preview is not None and executor is None:
+                    executor = ThreadPoolExecutor(max_workers=1)
+                    previewing = executor.submit(
+                        _plain_preview, inserter, copy_plan(result), copy_book(book),
+                        order[position + 1:], preview)
+                made = inserter.make_room(group_id, result, book) or \
+                    inserter.swap_in(group_id, result, book) or \
+                    inserter.reflow(group_id, result, book)
+                if made is not None:
+                    result, book = made
+    finally:
+        if executor is not None:
+            executor.shutdown()  # the preview ends before this returns, even on an error
+    if previewing is not None:
         previewing.result()  # the preview's errors are this call's
-        executor.shutdown()
     result.runs = book.all_runs()
     result.wall_seconds = time.monotonic() - started
     return result
