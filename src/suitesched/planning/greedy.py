@@ -161,34 +161,28 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
     # touched (and a promised slot offer) first.
     order = sorted(dispatch_order(compiled, rule), key=lambda g: g in one_try)
     previewing: Future[None] | None = None
-    executor: ThreadPoolExecutor | None = None
-    try:
+    with ThreadPoolExecutor(max_workers=1) as background:  # a thread only once submitted
         for position, group_id in enumerate(order):
             if group_id in placed_before:
                 continue
             if stop is not None and stop.is_set():
                 result.present[group_id] = False
                 continue
-            placed = inserter.insert(group_id, book, one_try=group_id in one_try)
-            result.present[group_id] = placed is not None
-            if placed is not None:
-                record(problem, placed[0], placed[1], book, result)
-            elif start is None and make_room and (deadline is None or time.monotonic() < deadline):
+            if inserter.place(group_id, book, result, one_try=group_id in one_try):
+                continue
+            if start is None and make_room and (deadline is None or time.monotonic() < deadline):
                 # A new plan may still move the orders already placed: make room by re-placing
                 # the order together with those that hold its resources (a re-plan keeps them).
-                if preview is not None and executor is None:
-                    executor = ThreadPoolExecutor(max_workers=1)
-                    previewing = executor.submit(
-                        _plain_preview, inserter, copy_plan(result), copy_book(book),
-                        order[position + 1:], preview)
+                if preview is not None and previewing is None:
+                    partial, placed_ids = _with_runs(result, book)
+                    previewing = background.submit(
+                        _plain_preview, inserter, _copy_plan(partial),
+                        book_from(problem, partial, placed_ids), order[position + 1:], preview)
                 made = inserter.make_room(group_id, result, book) or \
                     inserter.swap_in(group_id, result, book) or \
                     inserter.reflow(group_id, result, book)
                 if made is not None:
                     result, book = made
-    finally:
-        if executor is not None:
-            executor.shutdown()  # the preview ends before this returns, even on an error
     if previewing is not None:
         previewing.result()  # the preview's errors are this call's
     result.runs = book.all_runs()
@@ -200,24 +194,15 @@ def _plain_preview(inserter: Inserter, partial: CoreSolution, book: Book, rest: 
                    preview: Callable[[CoreSolution], None]) -> None:
     """Insert ``rest`` into the partial plan without making room, and hand the plan on."""
     for group_id in rest:
-        placed = inserter.insert(group_id, book)
-        partial.present[group_id] = placed is not None
-        if placed is not None:
-            record(inserter.problem, placed[0], placed[1], book, partial)
+        inserter.place(group_id, book, partial)
     partial.runs = book.all_runs()
     preview(partial)
 
 
-def copy_plan(plan: CoreSolution) -> CoreSolution:
+def _copy_plan(plan: CoreSolution) -> CoreSolution:
     """A copy of a partial plan that inserting into it does not share with ``plan``."""
     return dataclasses.replace(plan, present=dict(plan.present), tasks=dict(plan.tasks),
                                holds=dict(plan.holds), runs=list(plan.runs))
-
-
-def copy_book(book: Book) -> Book:
-    """A copy of the bookings that booking more into it does not share with ``book``."""
-    return Book(booked=defaultdict(list, {r: list(v) for r, v in book.booked.items()}),
-                runs=defaultdict(list, {f: list(v) for f, v in book.runs.items()}))
 
 
 class Inserter:
@@ -264,6 +249,16 @@ class Inserter:
             if solution.feasible and solution.present.get(group_id, False):
                 return sub, solution
         return None
+
+    def place(self, group_id: str, book: Book, plan: CoreSolution, *,
+              one_try: bool = False) -> bool:
+        """Insert the order at its best placement, into ``plan`` and ``book``; False (and
+        the order marked out of ``plan``) when it fits nowhere."""
+        placed = self.insert(group_id, book, one_try=one_try)
+        plan.present[group_id] = placed is not None
+        if placed is not None:
+            record(self.problem, placed[0], placed[1], book, plan)
+        return placed is not None
 
     def make_room(self, group_id: str, placed: CoreSolution, book: Book
                   ) -> tuple[CoreSolution, Book] | None:
