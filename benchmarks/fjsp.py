@@ -1,13 +1,16 @@
 """Flexible job shop benchmark: suitesched's generic core against PyJobShop, same run.
 
-Reads FJSPLIB files (Brandimarte, Hurink) into suitesched's core (the same core the site model
-compiles into), minimises makespan with CP-SAT, validates every suitesched schedule with a
-small independent checker, and solves the same instance with PyJobShop (benchmark-only extra:
-``pip install -e ".[bench]"``) under the same time limit and workers. Run::
+Reads FJSPLIB files (Brandimarte, Hurink) - and OR-Library job shop files (Fisher & Thompson),
+a job shop being a flexible one with one machine per operation - into suitesched's core (the
+same core the site model compiles into), minimises makespan with CP-SAT, validates every
+suitesched schedule with a small independent checker, and solves the same instance with
+PyJobShop (benchmark-only extra: ``pip install -e ".[bench]"``) under the same time limit and
+workers. Run::
 
     python benchmarks/fjsp.py ../shared/benchmarks/fjsp/brandimarte/Mk*.fjs --time-limit 30
 
 Prints ``instance,solver,makespan,bound,seconds,bks,gap_pct`` rows; mean gaps go to stderr.
+A file that is not an instance is reported on stderr and skipped; the exit code is then 2.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from suitesched.core.instances import Jobs, parse_fjsp, read_fjsp
+from suitesched.core.instances import InstanceError, Jobs, parse_instance, read_instance
 from suitesched.solver import SolveParams, solve_core
 
 COLUMNS = ["instance", "solver", "makespan", "bound", "seconds", "bks", "gap_pct"]
@@ -66,7 +69,7 @@ def check_schedule(jobs: Jobs, tasks: dict[str, tuple[int, int, int]], makespan:
 
 def run_suitesched(path: Path, jobs: Jobs, limit: float, workers: int, seed: int
                    ) -> tuple[float, float, float]:
-    problem = read_fjsp(path)
+    problem = read_instance(path)
     started = time.monotonic()
     solution = solve_core(problem, SolveParams(time_limit=limit, workers=workers, seed=seed))
     seconds = time.monotonic() - started
@@ -122,8 +125,15 @@ def main() -> None:
     writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS)
     writer.writeheader()
     gaps: dict[str, list[float]] = {s: [] for s in solvers}
+    unread = 0
     for path in args.instances:
-        jobs, n_machines = parse_fjsp(path)
+        try:
+            jobs, n_machines = parse_instance(path)
+        except (InstanceError, OSError) as error:
+            sys.stderr.write(f"fjsp.py: skipped {error}\n" if isinstance(error, InstanceError)
+                             else f"fjsp.py: skipped {path}: {error.strerror}\n")
+            unread += 1
+            continue
         bks = best_known(path, args.bks)
         for solver in solvers:
             if solver == "suitesched":
@@ -139,8 +149,11 @@ def main() -> None:
                              "gap_pct": round(gap, 2)})
             sys.stdout.flush()
     for solver, values in gaps.items():
-        sys.stderr.write(f"{solver}: mean gap to best-known {statistics.fmean(values):.2f}% "
-                         f"over {len(values)} instances\n")
+        if values:
+            sys.stderr.write(f"{solver}: mean gap to best-known {statistics.fmean(values):.2f}% "
+                             f"over {len(values)} instances\n")
+    if unread:
+        sys.exit(2)
 
 
 if __name__ == "__main__":

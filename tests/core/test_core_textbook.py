@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from suitesched.core import Candidate, CoreProblem, Group, Lag, Mode, Requirement, Resource, Task
-from suitesched.core.instances import read_fjsp, read_jobshop
+from suitesched.core.instances import (
+    InstanceError,
+    parse_instance,
+    read_fjsp,
+    read_instance,
+    read_jobshop,
+)
 from suitesched.solver import SolveParams, solve_core
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
@@ -76,3 +82,38 @@ def test_brandimarte_mk01_optimum() -> None:
     solution = solve_core(read_fjsp(SHARED / "fjsp" / "brandimarte" / "Mk01.fjs"),
                           DETERMINISTIC)
     assert solution.objective == 40
+
+
+FJSP_TWO_JOBS = """2 2 1.5
+2 1 1 3 2 1 4 2 5
+1 2 1 2 2 6
+"""
+
+
+def test_the_header_tells_a_job_shop_from_a_flexible_one(tmp_path: Path) -> None:
+    shop, flexible = tmp_path / "ft06.txt", tmp_path / "two.fjs"
+    shop.write_text(FT06)
+    flexible.write_text(FJSP_TWO_JOBS)
+    jobs, machines = parse_instance(shop)
+    assert (len(jobs), machines) == (6, 6)
+    assert jobs[0][:2] == [[(2, 1)], [(0, 3)]]  # one machine per operation, numbered from 0
+    jobs, machines = parse_instance(flexible)
+    assert machines == 2
+    assert jobs == [[[(0, 3)], [(0, 4), (1, 5)]], [[(0, 2), (1, 6)]]]
+    assert solve_core(read_instance(flexible), DETERMINISTIC).objective == 7
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("\n".join(FT06.splitlines()[:-1]), "holds 72 numbers after its header, this file 60"),
+    (FT06.replace("2 1 0 3", "2 1 9 3"), "job 1, operation 2: machine 9 is not among 0..5"),
+    (FJSP_TWO_JOBS.replace("2 2 6", "2 3 6"), "job 2, operation 1: machine 3 is not among 1..2"),
+    (FJSP_TWO_JOBS.rsplit("\n", 2)[0], "the file ends before job 2"),
+    (FJSP_TWO_JOBS + "7 7\n", "2 numbers after the last of its 2 jobs"),
+    ("sdata: a README\n", "'sdata:' is not a number"),
+])
+def test_a_file_that_is_no_instance_says_where(tmp_path: Path, text: str, says: str) -> None:
+    path = tmp_path / "broken.txt"
+    path.write_text(text)
+    with pytest.raises(InstanceError) as raised:
+        parse_instance(path)
+    assert str(path) in str(raised.value) and says in str(raised.value)

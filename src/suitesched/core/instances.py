@@ -6,7 +6,10 @@
   of operations and, per operation, ``k`` followed by ``k`` pairs ``machine duration``, machines
   from 1).
 
-Both minimise makespan with every job mandatory.
+Both minimise makespan with every job mandatory. :func:`parse_instance` tells the two apart by
+the header (two numbers for a job shop, three for FJSPLIB) and checks that the file holds
+exactly the numbers its header promises, so a truncated or foreign file is an
+:class:`InstanceError` that says where, not a wrong schedule or an index error.
 """
 
 from __future__ import annotations
@@ -28,12 +31,43 @@ Jobs = list[list[list[tuple[int, int]]]]
 """Per job, per operation, the eligible ``(machine, duration)`` pairs (machines from 0)."""
 
 
-def _numbers(path: Path) -> list[int]:
+class InstanceError(ValueError):
+    """A file that is not a job shop or flexible job shop instance: the message names the file
+    and what does not fit."""
+
+
+def _numbers(path: Path) -> tuple[list[str], list[int]]:
+    """The header line's fields and every number of the file (``#`` starts a comment)."""
+    header: list[str] = []
     values: list[int] = []
     for line in path.read_text().splitlines():
-        line = line.split("#", 1)[0]
-        values += [int(float(x)) for x in line.split()]
-    return values
+        fields = line.split("#", 1)[0].split()
+        if fields and not header:
+            header = fields
+        try:
+            values += [int(float(x)) for x in fields]
+        except ValueError:
+            bad = next(x for x in fields if not _is_number(x))
+            raise InstanceError(f"{path}: {bad!r} is not a number; an instance holds numbers "
+                                "only (# starts a comment)") from None
+    if len(values) < 2:
+        raise InstanceError(f"{path}: no header; expected 'jobs machines' (job shop) or "
+                            "'jobs machines average' (FJSPLIB)")
+    return header, values
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _take(values: list[int], pos: int, path: Path, what: str) -> int:
+    if pos >= len(values):
+        raise InstanceError(f"{path}: the file ends before {what}; is it complete?")
+    return values[pos]
 
 
 def _build(jobs: Jobs, machines: int) -> CoreProblem:
@@ -53,44 +87,81 @@ def _build(jobs: Jobs, machines: int) -> CoreProblem:
                        tasks=tuple(tasks), lags=tuple(lags), makespan_cost=1)
 
 
+def parse_instance(path: str | Path) -> tuple[Jobs, int]:
+    """The jobs and machine count of a job shop or FJSPLIB file (machines from 0), the format
+    told by the header: ``n m`` is a job shop, ``jobs machines average`` FJSPLIB."""
+    header, _ = _numbers(Path(path))
+    return parse_jobshop(path) if len(header) == 2 else parse_fjsp(path)
+
+
+def read_instance(path: str | Path) -> CoreProblem:
+    """A job shop or flexible job shop instance (see :func:`parse_instance`)."""
+    return _build(*parse_instance(path))
+
+
 def read_jobshop(path: str | Path) -> CoreProblem:
     """An OR-Library job shop instance (machines numbered from 0)."""
-    values = _numbers(Path(path))
+    return _build(*parse_jobshop(path))
+
+
+def parse_jobshop(path: str | Path) -> tuple[Jobs, int]:
+    """The jobs and machine count of an OR-Library job shop file: per job, one
+    ``machine duration`` pair per machine (a job shop is a flexible one with one choice)."""
+    path = Path(path)
+    _, values = _numbers(path)
     n, m = values[0], values[1]
+    if len(values) != 2 + 2 * n * m:
+        raise InstanceError(f"{path}: a {n} x {m} job shop holds {2 * n * m} numbers after "
+                            f"its header, this file {len(values) - 2}")
     pos = 2
     jobs = []
-    for _ in range(n):
+    for j in range(n):
         ops = []
-        for _ in range(m):
-            ops.append([(values[pos], values[pos + 1])])
+        for o in range(m):
+            machine, duration = values[pos], values[pos + 1]
+            if not 0 <= machine < m:
+                raise InstanceError(f"{path}: job {j + 1}, operation {o + 1}: machine "
+                                    f"{machine} is not among 0..{m - 1}")
+            ops.append([(machine, duration)])
             pos += 2
         jobs.append(ops)
-    return _build(jobs, m)
+    return jobs, m
 
 
 def read_fjsp(path: str | Path) -> CoreProblem:
     """A flexible job shop instance in FJSPLIB format (machines numbered from 1)."""
-    jobs, machines = parse_fjsp(path)
-    return _build(jobs, machines)
+    return _build(*parse_fjsp(path))
 
 
 def parse_fjsp(path: str | Path) -> tuple[Jobs, int]:
     """The jobs and machine count of an FJSPLIB file."""
-    values = _numbers(Path(path))
+    path = Path(path)
+    _, values = _numbers(path)
     n, m = values[0], values[1]
     pos = 3
     jobs = []
-    for _ in range(n):
-        count = values[pos]
+    for j in range(n):
+        count = _take(values, pos, path, f"job {j + 1}")
         pos += 1
         ops = []
-        for _ in range(count):
-            k = values[pos]
+        for o in range(count):
+            k = _take(values, pos, path, f"job {j + 1}, operation {o + 1}")
             pos += 1
             options = []
             for _ in range(k):
-                options.append((values[pos] - 1, values[pos + 1]))
+                machine = _take(values, pos, path, f"job {j + 1}, operation {o + 1} is complete")
+                duration = _take(values, pos + 1, path,
+                                 f"job {j + 1}, operation {o + 1} is complete")
+                if not 1 <= machine <= m:
+                    raise InstanceError(f"{path}: job {j + 1}, operation {o + 1}: machine "
+                                        f"{machine} is not among 1..{m}")
+                options.append((machine - 1, duration))
                 pos += 2
+            if not options:
+                raise InstanceError(f"{path}: job {j + 1}, operation {o + 1} has no machine")
             ops.append(options)
         jobs.append(ops)
+    if pos != len(values):
+        raise InstanceError(f"{path}: {len(values) - pos} numbers after the last of its {n} "
+                            "jobs; is it an FJSPLIB file?")
     return jobs, m
