@@ -158,3 +158,30 @@ def test_with_a_time_limit_the_first_rule_to_place_every_order_stops_the_other(
     flags.clear()
     portfolio_solution(compiled, workers=2)  # reproducible: every rule runs to the end
     assert flags == [None, None]
+
+
+def test_under_a_wall_clock_limit_the_greedy_makes_no_room_after_its_share(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from suitesched.planning import solve as solve_module
+    from suitesched.planning.solve import plan_core
+
+    monkeypatch.setattr(solve_module, "SMALL_SITE", 1)  # the greedy first, even for two orders
+    deadlines = []
+    real = solve_module.greedy_solution
+
+    def spy(compiled, *args, **kwargs):
+        deadlines.append(kwargs.get("deadline"))
+        return real(compiled, *args, **kwargs)
+
+    monkeypatch.setattr(solve_module, "greedy_solution", spy)
+    _, compiled = _one_suite_race()
+    before = time.monotonic()
+    plan_core(compiled, time_limit=10, workers=1, seed=0, max_deterministic_time=None)
+    assert before + greedy_module.REPAIR_SHARE * 10 <= deadlines[0] \
+        <= time.monotonic() + greedy_module.REPAIR_SHARE * 10
+    # A deterministic limit keeps the greedy reproducible: it makes room to the end.
+    plan_core(compiled, time_limit=10, workers=1, seed=0, max_deterministic_time=2.0)
+    assert deadlines[1] is None
+    # And past its deadline the greedy makes no room: C, which fits nowhere, stays out.
+    assert greedy_solution(compiled, deadline=time.monotonic()).present == \
+        {"A": True, "C": False}
