@@ -129,9 +129,12 @@ def main() -> None:
     for path in args.instances:
         try:
             jobs, n_machines = parse_instance(path)
-        except (InstanceError, OSError) as error:
-            sys.stderr.write(f"fjsp.py: skipped {error}\n" if isinstance(error, InstanceError)
-                             else f"fjsp.py: skipped {path}: {error.strerror}\n")
+        except InstanceError as error:  # the message names the file
+            sys.stderr.write(f"fjsp.py: skipped {error}\n")
+            unread += 1
+            continue
+        except OSError as error:
+            sys.stderr.write(f"fjsp.py: skipped {path}: {error.strerror}\n")
             unread += 1
             continue
         bks = best_known(path, args.bks)

@@ -44,24 +44,16 @@ def _numbers(path: Path) -> tuple[list[str], list[int]]:
         fields = line.split("#", 1)[0].split()
         if fields and not header:
             header = fields
-        try:
-            values += [int(float(x)) for x in fields]
-        except ValueError:
-            bad = next(x for x in fields if not _is_number(x))
-            raise InstanceError(f"{path}: {bad!r} is not a number; an instance holds numbers "
-                                "only (# starts a comment)") from None
+        for field in fields:
+            try:
+                values.append(int(float(field)))
+            except ValueError:
+                raise InstanceError(f"{path}: {field!r} is not a number; an instance holds "
+                                    "numbers only (# starts a comment)") from None
     if len(values) < 2:
         raise InstanceError(f"{path}: no header; expected 'jobs machines' (job shop) or "
                             "'jobs machines average' (FJSPLIB)")
     return header, values
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _take(values: list[int], pos: int, path: Path, what: str) -> int:
@@ -90,8 +82,9 @@ def _build(jobs: Jobs, machines: int) -> CoreProblem:
 def parse_instance(path: str | Path) -> tuple[Jobs, int]:
     """The jobs and machine count of a job shop or FJSPLIB file (machines from 0), the format
     told by the header: ``n m`` is a job shop, ``jobs machines average`` FJSPLIB."""
-    header, _ = _numbers(Path(path))
-    return parse_jobshop(path) if len(header) == 2 else parse_fjsp(path)
+    path = Path(path)
+    header, values = _numbers(path)
+    return _jobshop(path, values) if len(header) == 2 else _fjsp(path, values)
 
 
 def read_instance(path: str | Path) -> CoreProblem:
@@ -108,7 +101,10 @@ def parse_jobshop(path: str | Path) -> tuple[Jobs, int]:
     """The jobs and machine count of an OR-Library job shop file: per job, one
     ``machine duration`` pair per machine (a job shop is a flexible one with one choice)."""
     path = Path(path)
-    _, values = _numbers(path)
+    return _jobshop(path, _numbers(path)[1])
+
+
+def _jobshop(path: Path, values: list[int]) -> tuple[Jobs, int]:
     n, m = values[0], values[1]
     if len(values) != 2 + 2 * n * m:
         raise InstanceError(f"{path}: a {n} x {m} job shop holds {2 * n * m} numbers after "
@@ -136,7 +132,10 @@ def read_fjsp(path: str | Path) -> CoreProblem:
 def parse_fjsp(path: str | Path) -> tuple[Jobs, int]:
     """The jobs and machine count of an FJSPLIB file."""
     path = Path(path)
-    _, values = _numbers(path)
+    return _fjsp(path, _numbers(path)[1])
+
+
+def _fjsp(path: Path, values: list[int]) -> tuple[Jobs, int]:
     n, m = values[0], values[1]
     pos = 3
     jobs = []
