@@ -2,7 +2,8 @@
 
 Reads FJSPLIB files (Brandimarte, Hurink) - and OR-Library job shop files (Fisher & Thompson),
 a job shop being a flexible one with one machine per operation - into suitesched's core (the
-same core the site model compiles into), minimises makespan with CP-SAT, validates every
+same core the site model compiles into), minimises makespan with CP-SAT (both cores on
+neighbourhood search: ``suitesched.solver.MAKESPAN_SEARCH``), validates every
 suitesched schedule with a small independent checker, and solves the same instance with
 PyJobShop (benchmark-only extra: ``pip install -e ".[bench]"``) under the same time limit and
 workers. Run::
@@ -24,7 +25,7 @@ import time
 from pathlib import Path
 
 from suitesched.core.instances import InstanceError, Jobs, parse_instance, read_instance
-from suitesched.solver import SolveParams, solve_core
+from suitesched.solver import MAKESPAN_SEARCH, SolveParams, solve_core
 
 COLUMNS = ["instance", "solver", "makespan", "bound", "seconds", "bks", "gap_pct"]
 
@@ -71,7 +72,8 @@ def run_suitesched(path: Path, jobs: Jobs, limit: float, workers: int, seed: int
                    ) -> tuple[float, float, float]:
     problem = read_instance(path)
     started = time.monotonic()
-    solution = solve_core(problem, SolveParams(time_limit=limit, workers=workers, seed=seed))
+    solution = solve_core(problem, SolveParams(time_limit=limit, workers=workers, seed=seed,
+                                               extra=MAKESPAN_SEARCH))
     seconds = time.monotonic() - started
     if not solution.feasible:
         return float("nan"), float("nan"), seconds

@@ -1,5 +1,5 @@
 """The CP-SAT backend: core problem -> CP-SAT model -> core solution."""
 
-from suitesched.solver.run import SolveParams, solve_core
+from suitesched.solver.run import MAKESPAN_SEARCH, SolveParams, solve_core
 
-__all__ = ["SolveParams", "solve_core"]
+__all__ = ["MAKESPAN_SEARCH", "SolveParams", "solve_core"]

@@ -35,6 +35,19 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
+MAKESPAN_SEARCH: dict[str, object] = {"use_lns_only": True}
+"""CP-SAT settings for a pure makespan shop (the job shops of ``benchmarks/fjsp.py``): both
+workers search neighbourhoods of the incumbent.
+
+With 2 workers CP-SAT's defaults run one full search and interleave everything else on the
+other core: about 70 neighbourhood searches in 30 s on Brandimarte Mk10, nearly all of them
+improving. Giving both cores to them found shorter schedules (Mk10 at 30 s, 2 workers: 213-219
+over seeds 0-3, against 220-228 over seeds 0-4 with the defaults; benchmarks/RESULTS.md); the
+price is a weaker bound and fewer proofs of optimality (Mk09: 307 proven in 11 s with the
+defaults, found but not proven in 30 s without). The site model keeps the defaults: its large
+sites are planned by fix-and-optimise, not by one search, and small ones need the proof."""
+
+
 @dataclass(frozen=True)
 class SolveParams:
     """Solver options shared by every planning command (SPEC §5: ``--time-limit`` …).
