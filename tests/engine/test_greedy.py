@@ -152,7 +152,8 @@ def test_with_a_time_limit_the_first_rule_to_place_every_order_stops_the_other(
         return real(*args, stop=stop, **kwargs)
 
     monkeypatch.setattr(greedy_module, "greedy_solution", watched)
-    _both_placed_c_first(sc, compiled, portfolio_solution(compiled, workers=2, time_limit=60))
+    _both_placed_c_first(sc, compiled, portfolio_solution(compiled, workers=2,
+                                                          deadline=time.monotonic() + 60))
     assert len(flags) == 2 and flags[0] is flags[1] and flags[0] is not None
     assert flags[0].is_set()
     flags.clear()

@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import deque
 
 from helpers import order, scenario, site
+from suitesched.planning import lns
+from suitesched.planning.blame import in_the_way
 from suitesched.planning.compile import compile_scenario
+from suitesched.planning.greedy import ONE_ORDER, greedy_solution
 from suitesched.planning.lns import (
     BLOCKERS,
     MOVE_SLACK_DAYS,
+    WaysAround,
+    _next_moves,
     bad_groups,
     blocker_moves,
     crew_moves,
+    improve,
     move_limit,
     neighbourhoods,
+    repair_moves,
     slowest_groups,
+    ways_around,
 )
 from suitesched.planning.solve import plan_core
 from suitesched.planning.subproblem import blockers
+from suitesched.solver.run import SolveParams
 
 
 def _two_orders_one_suite():
@@ -98,6 +108,62 @@ def test_a_move_reaches_a_day_past_its_last_order_unless_one_is_out() -> None:
     assert move_limit(problem, solution, groups, day_ticks) < problem.horizon
     dropped = dataclasses.replace(solution, present={**solution.present, "C": False})
     assert move_limit(problem, dropped, groups, day_ticks) == problem.horizon
+
+
+def _c_late_behind_a():
+    """One suite: A and C arrive together, the greedy books A (due first) and then C, and C
+    is made due an hour after A ends - in time only had it gone first. A is due a week later."""
+    sc = scenario(site(), [order("A", due="2026-12-09"), order("C", due="2026-12-10")])
+    compiled = compile_scenario(sc, sc.horizon.start)
+    solution = greedy_solution(compiled, make_room=False)
+    a_end = solution.tasks["A/process"].end
+    ticks = compiled.timeline.ticks_per_day
+    groups = {g.id: g for g in compiled.problem.groups}
+    groups["C"] = dataclasses.replace(groups["C"], due=a_end + ticks // 24)
+    groups["A"] = dataclasses.replace(groups["A"], due=a_end + 7 * ticks)
+    problem = dataclasses.replace(compiled.problem, groups=tuple(groups.values()))
+    return compiled, problem, solution
+
+
+def test_a_late_order_is_freed_first_with_the_orders_in_the_way_of_its_due_date() -> None:
+    compiled, problem, solution = _c_late_behind_a()
+    assert bad_groups(problem, solution) == {"C"}
+    assert solution.tasks["C/process"].start > solution.tasks["A/process"].start
+    # A is in C's way; with A staying where it is, nothing else would put C on time.
+    assert in_the_way(problem, solution, "C", 3, ONE_ORDER) == ["A"]
+    assert in_the_way(problem, solution, "C", 3, ONE_ORDER, staying="A") == []
+    # An order that ends by its due date as it is needs nobody moved.
+    assert in_the_way(problem, solution, "A", 3, ONE_ORDER) == []
+    day_ticks = compiled.timeline.ticks_per_day
+    moves = repair_moves(problem, solution, ["C"], day_ticks)
+    assert moves[0] == ["C", "A"]
+    # The move may end A as late as its own due date (plus the slack): its repair may need A
+    # to end later than either order ends now.
+    groups = {g.id: g for g in problem.groups}
+    assert move_limit(problem, solution, [groups["C"], groups["A"]], day_ticks) == min(
+        problem.horizon, groups["A"].due + MOVE_SLACK_DAYS * day_ticks)
+    repaired = improve(problem, solution, time_limit=30.0,
+                       params=SolveParams(workers=1, seed=0, max_deterministic_time=2.0),
+                       day_ticks=day_ticks)
+    assert bad_groups(problem, repaired) == set()
+    assert repaired.tasks["C/process"].start < repaired.tasks["A/process"].start
+    _assert_valid(compiled, repaired)
+
+
+def test_the_ways_around_the_orders_in_its_way_are_found_only_if_still_late(
+        monkeypatch) -> None:
+    compiled, problem, solution = _c_late_behind_a()
+    day_ticks = compiled.timeline.ticks_per_day
+    # Last of a late order's repair moves, should those before not repair it.
+    assert repair_moves(problem, solution, ["C"], day_ticks)[-1] == WaysAround("C")
+    assert ways_around(problem, solution, "C") == []  # A is all that is in its way
+    calls = []
+    monkeypatch.setattr(lns, "ways_around", lambda *args: calls.append(args) or [["C", "X"]])
+    # Reached in the queue, it gives way to its moves while its order is late (C), and to
+    # nothing once it is not (A).
+    pending = deque([WaysAround("C"), WaysAround("A"), ["A", "C"]])
+    assert _next_moves(problem, solution, pending, 2) == [["C", "X"], ["A", "C"]]
+    assert [args[2] for args in calls] == ["C"] and not pending
 
 
 def _without(problem, solution, dropped: set[str]):

@@ -25,6 +25,7 @@ from typing import Literal
 from suitesched.core.evaluate import objective_value
 from suitesched.core.problem import CoreProblem, Task
 from suitesched.core.solution import CoreSolution
+from suitesched.planning.blame import blamed_resources, booked_by_kind
 from suitesched.planning.compile import Compiled
 from suitesched.planning.subproblem import (
     BLOCKERS,
@@ -34,7 +35,6 @@ from suitesched.planning.subproblem import (
     merge_move,
     record,
     subproblem,
-    wanted_resources,
 )
 from suitesched.solver.run import SolveParams, solve_core
 
@@ -56,13 +56,12 @@ a swap, is placed before: those are taken out and put back after it, one by one 
 :meth:`Inserter.reflow`)."""
 REFLOW_ANY_BLOCKERS = 48
 """Failing those, the orders that use most of any of its resources are taken out, this many."""
-ALIKE_BLAMED = 3
-"""At most this many alike resources are blamed together for keeping an order out."""
 DispatchRule = Literal["due", "stability"]
 PORTFOLIO_RULES: tuple[DispatchRule, ...] = ("due", "stability")
 """Dispatch rules of :func:`portfolio_solution`, the default first."""
 REPAIR_SHARE = 0.7
-"""Share of a wall-clock limit after which the portfolio's greedy rules stop making room."""
+"""Share of a wall-clock limit after which the greedy (one rule or the portfolio) stops making
+room: ``plan_core`` turns it into the ``deadline`` both take."""
 WINDOW_DAYS = 35
 """Each insertion first looks this far after the order's arrival (a small model), then, if the
 order does not fit, over the whole timeline."""
@@ -89,7 +88,7 @@ def dispatch_order(compiled: Compiled, rule: DispatchRule = "due") -> list[str]:
 
 
 def portfolio_solution(compiled: Compiled, workers: int,
-                       time_limit: float | None = None) -> CoreSolution:
+                       deadline: float | None = None) -> CoreSolution:
     """The greedy plan by each dispatch rule of :data:`PORTFOLIO_RULES`, one per core, and the
     best of them kept (the first rule on a tie: reproducible).
 
@@ -98,19 +97,18 @@ def portfolio_solution(compiled: Compiled, workers: int,
     of 400 on another; at 100 orders the due-date rule is best). Threads share the
     interpreter, but CP-SAT solves outside it: two rules took about 1.3x the time of one.
 
-    With a ``time_limit`` (wall-clock seconds, so the plan is not reproducible anyway), the
-    first rule to place every order wins and the others stop, and no rule makes room for an
-    order after :data:`REPAIR_SHARE` of the limit: what is left is fix-and-optimise's. Without
-    one every rule runs to the end.
+    With a ``deadline`` (a ``time.monotonic()`` value, given under a wall-clock limit only, so
+    the plan is not reproducible anyway) no rule makes room for an order after it, and the
+    first rule to place every order wins and the others stop. Without one every rule runs to
+    the end.
     """
     rules = PORTFOLIO_RULES if workers >= 2 else PORTFOLIO_RULES[:1]
-    deadline = None if time_limit is None else time.monotonic() + REPAIR_SHARE * time_limit
     done = threading.Event()
 
     def plan_by(rule: DispatchRule) -> CoreSolution:
         plan = greedy_solution(compiled, rule=rule, deadline=deadline,
-                               stop=done if time_limit is not None else None)
-        if time_limit is not None and all(plan.present.values()):
+                               stop=done if deadline is not None else None)
+        if deadline is not None and all(plan.present.values()):
             done.set()
         return plan
 
@@ -396,62 +394,17 @@ class Inserter:
         bookings kept, freeing these lets it fit (within its first window). None when even
         freeing every resource does not (its QC runs are full, or it fits only later).
 
-        Which orders to move depends on what is full: on a tight weekend it is the weekend
-        crew, booked by the feeds and harvests of orders that started days before, which the
-        overlap on *all* its resources ranks far down (booked 390-order site: the order
-        fitted once the top 12 orders on the weekend crew were moved, but not the top 48 on
-        everything). Found by putting bookings back, a whole kind of resource first, then
-        halves of a kind, while the order still fits: a few one-order models.
+        Which orders to move depends on what is full (see :mod:`suitesched.planning.blame`):
+        on a booked 390-order site the order fitted once the top 12 orders on the weekend
+        crew were moved, but not the top 48 on everything.
         """
-        resource_kind = {r.id: r.kind for r in self.problem.resources}
-        kinds: dict[str, list[str]] = defaultdict(list)
-        for resource in sorted(wanted_resources(self.problem, group_id)):
-            if book.booked.get(resource):
-                kinds[resource_kind[resource]].append(resource)
-
         def fits_without(resources: list[str]) -> bool:
             freed = Book(booked=defaultdict(list, book.booked), runs=book.runs)
             for resource in resources:
                 freed.booked[resource] = []
             return self.insert(group_id, freed, one_try=True) is not None
 
-        blamed = [r for kind in sorted(kinds) for r in kinds[kind]]
-        if not fits_without(blamed):
-            return None
-
-        def put_back(resources: list[str]) -> None:
-            nonlocal blamed
-            rest = [r for r in blamed if r not in resources]
-            if fits_without(rest):
-                blamed = rest
-            elif len(resources) > 1:
-                half = len(resources) // 2
-                put_back(resources[:half])
-                put_back(resources[half:])
-
-        for kind in sorted(kinds):
-            put_back(kinds[kind])
-        # Where freeing any one of a few alike resources would do (two weekend crews), the
-        # first found stands for all: blame each of them, kind by kind. Where many of a kind
-        # would do (any of 19 incubators), the crowd says little: keep the one found.
-        blame = set(blamed)
-
-        def search(resources: list[str], besides: list[str], alike: list[str]) -> None:
-            if len(alike) > ALIKE_BLAMED or not fits_without([*besides, *resources]):
-                return
-            if len(resources) == 1:
-                alike.append(resources[0])
-                return
-            half = len(resources) // 2
-            search(resources[:half], besides, alike)
-            search(resources[half:], besides, alike)
-
-        for kind in sorted({resource_kind[r] for r in blamed}):
-            alike: list[str] = []
-            search(kinds[kind], [r for r in blamed if resource_kind[r] != kind], alike)
-            if len(alike) <= ALIKE_BLAMED:
-                blame |= set(alike)
-        return sorted(blame)
+        return blamed_resources(booked_by_kind(self.problem, group_id, book), fits_without)
 
 
 def _with_runs(placed: CoreSolution, book: Book) -> tuple[CoreSolution, set[str]]:

@@ -91,18 +91,18 @@ def plan_core(
             progress(Progress(reported, objective_value(problem, plan) / OBJECTIVE_SCALE,
                               None, time.monotonic() - started))
 
+    # Under a wall-clock limit the greedy makes no more room for orders that fit nowhere
+    # after REPAIR_SHARE of it: on an open-intake 100-order site (seed 21) making room took
+    # 73 s of a 60 s limit. A deterministic limit keeps it to the end, so the plan stays
+    # reproducible.
+    deadline = started + REPAIR_SHARE * time_limit \
+        if time_limit is not None and max_deterministic_time is None else None
     baseline = hint
     if baseline is None and n_orders >= PORTFOLIO_SITE:
-        baseline = portfolio_solution(
-            compiled, workers, time_limit=time_limit if max_deterministic_time is None else None)
+        baseline = portfolio_solution(compiled, workers, deadline=deadline)
     elif baseline is None and n_orders >= SMALL_SITE:
-        # While the greedy makes room for orders that fit nowhere, its plain insertion (with
-        # those orders left out) is a valid plan already: the first one to report. Under a
-        # wall-clock limit it makes no more room after REPAIR_SHARE of it, as the portfolio
-        # does: on an open-intake 100-order site (seed 21) making room took 73 s of a 60 s
-        # limit. A deterministic limit keeps it to the end, so the plan stays reproducible.
-        deadline = started + REPAIR_SHARE * time_limit \
-            if time_limit is not None and max_deterministic_time is None else None
+        # While the greedy makes room, its plain insertion (with those orders left out) is a
+        # valid plan already: the first one to report.
         baseline = greedy_solution(compiled, deadline=deadline,
                                    preview=None if progress is None else report)
     if baseline is not None and progress is not None:
