@@ -155,15 +155,16 @@ def test_the_ways_around_the_orders_in_its_way_are_found_only_if_still_late(
     compiled, problem, solution = _c_late_behind_a()
     day_ticks = compiled.timeline.ticks_per_day
     # Last of a late order's repair moves, should those before not repair it.
-    assert repair_moves(problem, solution, ["C"], day_ticks)[-1] == WaysAround("C")
-    assert ways_around(problem, solution, "C") == []  # A is all that is in its way
+    around = WaysAround("C", staying=("A",))
+    assert repair_moves(problem, solution, ["C"], day_ticks)[-1] == around
+    assert ways_around(problem, solution, around) == []  # A is all that is in its way
     calls = []
     monkeypatch.setattr(lns, "ways_around", lambda *args: calls.append(args) or [["C", "X"]])
     # Reached in the queue, it gives way to its moves while its order is late (C), and to
     # nothing once it is not (A).
-    pending = deque([WaysAround("C"), WaysAround("A"), ["A", "C"]])
+    pending = deque([around, WaysAround("A", staying=("C",)), ["A", "C"]])
     assert _next_moves(problem, solution, pending, 2) == [["C", "X"], ["A", "C"]]
-    assert [args[2] for args in calls] == ["C"] and not pending
+    assert [args[2] for args in calls] == [around] and not pending
 
 
 def _without(problem, solution, dropped: set[str]):
@@ -243,6 +244,28 @@ def test_two_moves_at_once_and_an_improving_move_that_lost_is_solved_again(monke
     again_result = lns.improve(problem, start, time_limit=60, params=params,
                                day_ticks=day_ticks)
     assert again_result.tasks == result.tasks
+
+
+def test_a_repair_move_that_would_make_another_order_late_is_not_kept(monkeypatch) -> None:
+    # C is late behind A; both are due an hour after A ends, and C's lateness costs ten
+    # times A's. Freeing both, C goes first and A is late: cheaper, so a plain move keeps it,
+    # but a repair (a late order with what is in its way) must not put another order late.
+    compiled, problem, solution = _c_late_behind_a()
+    groups = {g.id: g for g in problem.groups}
+    groups["A"] = dataclasses.replace(groups["A"], due=groups["C"].due)
+    groups["C"] = dataclasses.replace(groups["C"],
+                                      tardiness_cost=10 * groups["A"].tardiness_cost)
+    problem = dataclasses.replace(problem, groups=tuple(groups.values()))
+    assert bad_groups(problem, solution) == {"C"}
+    params = SolveParams(workers=1, seed=0, max_deterministic_time=2.0)
+    day_ticks = compiled.timeline.ticks_per_day
+    _spy_moves(monkeypatch, [lns.Repair(["C", "A"])])
+    kept = improve(problem, solution, time_limit=30, params=params, day_ticks=day_ticks)
+    assert kept.tasks == solution.tasks
+    _spy_moves(monkeypatch, [["C", "A"]])
+    traded = improve(problem, solution, time_limit=30, params=params, day_ticks=day_ticks)
+    assert bad_groups(problem, traded) == {"A"}
+    _assert_valid(compiled, traded)
 
 
 def test_two_windows_at_once_and_one_that_lost_is_made_on_top_when_it_still_fits(

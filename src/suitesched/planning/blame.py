@@ -24,14 +24,16 @@ ALIKE_BLAMED = 3
 """At most this many alike resources are blamed together for keeping an order out."""
 
 
-def blamed_resources(kinds: dict[str, list[str]],
-                     fits_without: Callable[[list[str]], bool]) -> list[str] | None:
+def blamed_resources(kinds: dict[str, list[str]], fits_without: Callable[[list[str]], bool],
+                     alike: bool = True) -> list[str] | None:
     """The resources (of ``kinds``, booked resources by kind) whose bookings keep an order
     from fitting: with every other resource's bookings kept, freeing these lets it fit
     (``fits_without``). None when even freeing every one of them does not.
 
     Found by putting bookings back, a whole kind of resource first, then halves of a kind,
-    while the order still fits: a few one-order models.
+    while the order still fits: a few one-order models. With ``alike``, a few resources
+    alike to one found (any of which would do) are blamed too, which takes about as many
+    models again.
     """
     blamed = [r for kind in sorted(kinds) for r in kinds[kind]]
     if not fits_without(blamed):
@@ -49,6 +51,8 @@ def blamed_resources(kinds: dict[str, list[str]],
 
     for kind in sorted(kinds):
         put_back(kinds[kind])
+    if not alike:
+        return sorted(blamed)
     # Where freeing any one of a few alike resources would do (two weekend crews), the
     # first found stands for all: blame each of them, kind by kind. Where many of a kind
     # would do (any of 19 incubators), the crowd says little: keep the one found.
@@ -125,8 +129,11 @@ def in_the_way(problem: CoreProblem, solution: CoreSolution, group_id: str, coun
 
     if placed_without([]) is not None:
         return []
+    # One set of resources to free is enough for a placement: no alike ones (half the
+    # models; booked seed-10 site: 0.25-0.53 s per late order instead of 0.41-1.38 s).
     blamed = blamed_resources(booked_by_kind(problem, group_id, book),
-                              lambda resources: placed_without(resources) is not None)
+                              lambda resources: placed_without(resources) is not None,
+                              alike=False)
     placement = placed_without(blamed) if blamed else None
     if placement is None:
         return []
