@@ -59,21 +59,21 @@ def blamed_resources(kinds: dict[str, list[str]], fits_without: Callable[[list[s
     kind_of = {r: kind for kind, resources in kinds.items() for r in resources}
     blame = set(blamed)
 
-    def search(resources: list[str], besides: list[str], alike: list[str]) -> None:
-        if len(alike) > ALIKE_BLAMED or not fits_without([*besides, *resources]):
+    def search(resources: list[str], besides: list[str], found: list[str]) -> None:
+        if len(found) > ALIKE_BLAMED or not fits_without([*besides, *resources]):
             return
         if len(resources) == 1:
-            alike.append(resources[0])
+            found.append(resources[0])
             return
         half = len(resources) // 2
-        search(resources[:half], besides, alike)
-        search(resources[half:], besides, alike)
+        search(resources[:half], besides, found)
+        search(resources[half:], besides, found)
 
     for kind in sorted({kind_of[r] for r in blamed}):
-        alike: list[str] = []
-        search(kinds[kind], [r for r in blamed if kind_of[r] != kind], alike)
-        if len(alike) <= ALIKE_BLAMED:
-            blame |= set(alike)
+        found: list[str] = []
+        search(kinds[kind], [r for r in blamed if kind_of[r] != kind], found)
+        if len(found) <= ALIKE_BLAMED:
+            blame |= set(found)
     return sorted(blame)
 
 

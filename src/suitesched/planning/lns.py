@@ -428,6 +428,7 @@ def improve(
                 tried = [future.result() for future in tried_at_once]
                 spent += sum(max(dtime, MIN_MOVE_CHARGE) for _, dtime in tried)
                 kept: list[tuple[int, int, CoreSolution]] = []
+                bad_before = bad_groups(problem, best)
                 for k, (candidate, _) in enumerate(tried):
                     if candidate is None:
                         continue
@@ -435,7 +436,7 @@ def improve(
                                                             candidate):
                         continue
                     if isinstance(chunks[k], Repair) and \
-                            bad_groups(problem, candidate) - bad_groups(problem, best):
+                            bad_groups(problem, candidate) - bad_before:
                         continue
                     value = objective_value(problem, candidate)
                     if value < best_value:
@@ -466,7 +467,7 @@ def improve(
                 if focus is None and day_ticks is not None:
                     # An order this move pushed out or late is freed with its blockers next,
                     # not a whole sweep later.
-                    pushed = sorted(bad_groups(problem, candidate) - bad_groups(problem, best))
+                    pushed = sorted(bad_groups(problem, candidate) - bad_before)
                     pending.extendleft(reversed(
                         repair_moves(problem, candidate, pushed, day_ticks)))
                 best, best_value, improved = candidate, value, True
