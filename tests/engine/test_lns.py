@@ -13,7 +13,10 @@ from suitesched.planning.greedy import ONE_ORDER, greedy_solution
 from suitesched.planning.lns import (
     BLOCKERS,
     MOVE_SLACK_DAYS,
+    Repair,
     WaysAround,
+    Wide,
+    WideRepair,
     _next_moves,
     bad_groups,
     blocker_moves,
@@ -165,6 +168,25 @@ def test_the_ways_around_the_orders_in_its_way_are_found_only_if_still_late(
     pending = deque([around, WaysAround("A", staying=("C",)), ["A", "C"]])
     assert _next_moves(problem, solution, pending, 2) == [["C", "X"], ["A", "C"]]
     assert [args[2] for args in calls] == [around] and not pending
+
+
+def test_a_late_orders_wide_moves_are_dropped_once_it_is_on_time() -> None:
+    compiled, problem, solution = _c_late_behind_a()
+    day_ticks = compiled.timeline.ticks_per_day
+    moves = [m for m in repair_moves(problem, solution, ["C"], day_ticks)
+             if not isinstance(m, WaysAround)]
+    # The wide moves queued for C (more than the narrow few others) are its Wide moves.
+    assert moves and all(isinstance(m, Wide) == (len(m) > 1 + BLOCKERS[0]) for m in moves)
+    # While C is late they are taken; A's (A is on time) and, once C is on time, C's are
+    # dropped; narrow and other moves are taken either way.
+    pending = deque([Wide(["A", "C"]), WideRepair(["C", "A"]), ["A", "C"]])
+    assert _next_moves(problem, solution, pending, 3) == [["C", "A"], ["A", "C"]]
+    repaired = improve(problem, solution, time_limit=30.0,
+                       params=SolveParams(workers=1, seed=0, max_deterministic_time=2.0),
+                       day_ticks=day_ticks)
+    assert bad_groups(problem, repaired) == set()
+    pending = deque([WideRepair(["C", "A"]), Wide(["C", "A"]), Repair(["C", "A"]), ["C"]])
+    assert _next_moves(problem, repaired, pending, 3) == [["C", "A"], ["C"]]
 
 
 def _without(problem, solution, dropped: set[str]):

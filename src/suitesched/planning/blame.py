@@ -117,15 +117,22 @@ def in_the_way(problem: CoreProblem, solution: CoreSolution, group_id: str, coun
     book = book_from(problem, solution, others)
     stay = book_from(problem, solution, {staying} & others)
     single = dataclasses.replace(group, optional=True, unscheduled_cost=10**9)
+    # The blame search ends on a set it has already solved: its placement is reused, not
+    # solved again (the same model gives the same placement).
+    placements: dict[tuple[str, ...], CoreSolution | None] = {}
 
     def placed_without(resources: list[str]) -> CoreSolution | None:
+        key = tuple(sorted(resources))
+        if key in placements:
+            return placements[key]
         freed = Book(booked=defaultdict(list, book.booked), runs=book.runs)
         for resource in resources:
             freed.booked[resource] = list(stay.booked.get(resource, ()))
         sub = dataclasses.replace(subproblem(problem, [single], tasks, freed, limit),
                                   left_justified=True)
         placed = solve_core(sub, params)
-        return placed if placed.feasible and placed.present.get(group_id) else None
+        placements[key] = placed if placed.feasible and placed.present.get(group_id) else None
+        return placements[key]
 
     if placed_without([]) is not None:
         return []

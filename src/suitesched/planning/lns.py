@@ -275,12 +275,14 @@ def repair_moves(problem: CoreProblem, solution: CoreSolution, bad: list[str],
     keeps it from its due date where it would be: :func:`~suitesched.planning.blame.in_the_way`),
     then with its top blockers (:func:`blocker_moves`), then - if that did not repair it - with
     the orders in its way should one of the first in its way stay (:class:`WaysAround`).
-    Narrow moves first. The moves with the orders in its way are :class:`Repair` moves,
-    which must put no other order late; blocker moves may (as :class:`Repair` moves, the
-    seed-20 site's late order stayed late: deterministic limit 12, 63,373 against 40,968)."""
+    Narrow moves first; the wide ones are :class:`Wide`, dropped once the order is on time.
+    The moves with the orders in its way are :class:`Repair` moves, which must put no other
+    order late; blocker moves may (as :class:`Repair` moves, the seed-20 site's late order
+    stayed late: deterministic limit 12, 63,373 against 40,968)."""
     ways = {gid: in_the_way(problem, solution, gid, max(BLOCKERS), ONE_ORDER) for gid in bad}
     return [*_widening({gid: [way] for gid, way in ways.items()}),
-            *blocker_moves(problem, solution, bad, day_ticks),
+            *(Wide(move) if len(move) > 1 + BLOCKERS[0] else move
+              for move in blocker_moves(problem, solution, bad, day_ticks)),
             *(WaysAround(gid, tuple(way[:WAYS_AROUND])) for gid, way in ways.items() if way)]
 
 
@@ -305,12 +307,27 @@ def ways_around(problem: CoreProblem, solution: CoreSolution, marker: WaysAround
         for other in marker.staying]})
 
 
+class Wide(list):
+    """A wide move (:data:`BLOCKERS`) queued for the late or unscheduled order first in it
+    (:func:`repair_moves`): dropped from the queue if that order is on time and served by
+    the time it is reached. A narrow move often repairs the order first, or another order's
+    move does; wide moves (7 orders) cost seconds each on a large site and then only shuffle
+    waiting (booked 400-order seed-1 site at 120 s: 62 repair moves took 69 s of the 70 s
+    fix-and-optimise had, leaving 20 pair moves against 483 before them). Narrow moves are
+    cheap and kept: dropping them too left an order late on the booked seed-10 site."""
+
+
 class Repair(list):
     """A move that frees a late or unscheduled order with orders in its way: kept only if it
     makes no other order late or drops it. Trading one late order for another rarely ends
     well: the order pushed late has usually started days before and cannot move back (booked
     seed-20 site: a harvest at the end of an 8-day expansion; the order stayed late to the
     end), while a way around it that puts no other order late was the next move."""
+
+
+class WideRepair(Repair, Wide):
+    """A wide :class:`Repair` move: dropped, like any :class:`Wide` move, once its order is on
+    time."""
 
 
 def _widening(ways: dict[str, list[list[str]]]) -> list[list[str]]:
@@ -321,7 +338,7 @@ def _widening(ways: dict[str, list[list[str]]]) -> list[list[str]]:
     for width in (narrow, wide):
         for gid, others_of in ways.items():
             for others in others_of:
-                chunk = Repair([gid, *others[:width]])
+                chunk = (Repair if width == narrow else WideRepair)([gid, *others[:width]])
                 if others and (width == narrow or len(others) > narrow) and chunk not in moves:
                     moves.append(chunk)
     return moves
@@ -330,14 +347,17 @@ def _widening(ways: dict[str, list[list[str]]]) -> list[list[str]]:
 def _next_moves(problem: CoreProblem, solution: CoreSolution,
                 pending: deque[list[str] | WaysAround], count: int) -> list[list[str]]:
     """Up to ``count`` moves from the head of ``pending``; a :class:`WaysAround` reached on
-    the way is replaced by its moves while its group is still bad in ``solution``."""
+    the way is replaced by its moves, and a :class:`Wide` move is taken, only while its
+    group is still bad in ``solution``."""
     chunks: list[list[str]] = []
+    bad = bad_groups(problem, solution)
     while pending and len(chunks) < count:
         item = pending.popleft()
-        if not isinstance(item, WaysAround):
+        if isinstance(item, WaysAround):
+            if item.group in bad:
+                pending.extendleft(reversed(ways_around(problem, solution, item)))
+        elif not isinstance(item, Wide) or item[0] in bad:
             chunks.append(item)
-        elif item.group in bad_groups(problem, solution):
-            pending.extendleft(reversed(ways_around(problem, solution, item)))
     return chunks
 
 
