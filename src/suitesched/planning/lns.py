@@ -491,19 +491,17 @@ def improve(
                         candidate, value = combined, combined_value
                     else:
                         pending.appendleft(chunks[i])
+                bad_now = bad_groups(problem, candidate)
                 if focus is None and day_ticks is not None:
                     # An order this move pushed out or late is freed with its blockers next,
                     # not a whole sweep later; so, every few kept moves, is an order still
                     # late: the moves since may have made room for its repair.
-                    bad_now = bad_groups(problem, candidate)
-                    kept_since_repairs += 1
-                    again = kept_since_repairs >= REPAIR_AGAIN_AFTER
-                    pushed = sorted(bad_now if again else bad_now - bad_before)
-                    kept_since_repairs = 0 if again else kept_since_repairs
+                    kept_since_repairs = (kept_since_repairs + 1) % REPAIR_AGAIN_AFTER
+                    to_repair = bad_now if kept_since_repairs == 0 else bad_now - bad_before
                     pending.extendleft(reversed(
-                        repair_moves(problem, candidate, pushed, day_ticks)))
+                        repair_moves(problem, candidate, sorted(to_repair), day_ticks)))
                 best, best_value, improved = candidate, value, True
-                late_or_out = bool(bad_groups(problem, best))
+                late_or_out = bool(bad_now)
                 reserve = 0.0 if late_or_out else reason_reserve
             if improved and rounds < max_rounds:
                 continue
