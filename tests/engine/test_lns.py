@@ -463,3 +463,38 @@ def test_windows_are_swept_again_once_moves_converged_while_the_last_sweep_paid(
     assert [chunk for chunk, _ in calls] == windows + windows
     assert objective_value(problem, result) == objective_value(problem, full)
     _assert_valid(compiled, result)
+
+
+def test_an_order_still_out_is_queued_for_repair_again_every_few_kept_moves(monkeypatch) -> None:
+    from suitesched.planning import lns
+
+    # A, B and D are out; the moves only ever free A, B or C. D's repair moves come only
+    # from the re-queue, due once two moves have been kept (A's, then B's).
+    compiled, full = _four_days()
+    problem = compiled.problem
+    start = _without(problem, full, {"A", "B", "D"})
+    day_ticks = compiled.timeline.ticks_per_day
+    params = SolveParams(workers=1, seed=0, max_deterministic_time=5.0)
+    queued: list[list[str]] = []
+    real_repair_moves = lns.repair_moves
+
+    def spy(problem, solution, bad, day_ticks):
+        queued.append(list(bad))
+        return real_repair_moves(problem, solution, bad, day_ticks)
+
+    monkeypatch.setattr(lns, "repair_moves", spy)
+    monkeypatch.setattr(lns, "REPAIR_AGAIN_AFTER", 2)
+    calls, _ = _spy_moves(monkeypatch, [["A"], ["B"], ["C"]])
+    result = improve(problem, start, time_limit=60, params=params, day_ticks=day_ticks)
+    # After A's move nothing new went bad; after B's, the second kept move, D is queued
+    # and its repair is the next move solved.
+    assert queued[:2] == [[], ["D"]]
+    assert calls[2][0][0] == "D", calls[:3]
+    assert all(result.present.values())
+    _assert_valid(compiled, result)
+    # Without the re-queue (a period no run reaches) D is never tried and stays out.
+    queued.clear()
+    monkeypatch.setattr(lns, "REPAIR_AGAIN_AFTER", 1000)
+    stays_out = improve(problem, start, time_limit=60, params=params, day_ticks=day_ticks)
+    assert ["D"] not in queued
+    assert stays_out.present["D"] is False and stays_out.present["B"] is True
