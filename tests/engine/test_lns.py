@@ -13,6 +13,7 @@ from suitesched.planning.greedy import ONE_ORDER, greedy_solution
 from suitesched.planning.lns import (
     BLOCKERS,
     MOVE_SLACK_DAYS,
+    ReleaseQueue,
     Repair,
     WaysAround,
     Wide,
@@ -24,8 +25,10 @@ from suitesched.planning.lns import (
     improve,
     move_limit,
     neighbourhoods,
+    release_rivals,
     repair_moves,
     slowest_groups,
+    start_of_release_step_waits,
     ways_around,
 )
 from suitesched.planning.solve import plan_core
@@ -157,9 +160,10 @@ def test_the_ways_around_the_orders_in_its_way_are_found_only_if_still_late(
         monkeypatch) -> None:
     compiled, problem, solution = _c_late_behind_a()
     day_ticks = compiled.timeline.ticks_per_day
-    # Last of a late order's repair moves, should those before not repair it.
+    # Last but its release-queue window among a late order's repair moves, should those
+    # before not repair it.
     around = WaysAround("C", staying=("A",))
-    assert repair_moves(problem, solution, ["C"], day_ticks)[-1] == around
+    assert repair_moves(problem, solution, ["C"], day_ticks)[-2:] == [around, ["C", "A"]]
     assert ways_around(problem, solution, around) == []  # A is all that is in its way
     calls = []
     monkeypatch.setattr(lns, "ways_around", lambda *args: calls.append(args) or [["C", "X"]])
@@ -174,8 +178,9 @@ def test_a_late_orders_wide_moves_are_dropped_once_it_is_on_time() -> None:
     compiled, problem, solution = _c_late_behind_a()
     day_ticks = compiled.timeline.ticks_per_day
     moves = [m for m in repair_moves(problem, solution, ["C"], day_ticks)
-             if not isinstance(m, WaysAround)]
-    # The wide moves queued for C (more than the narrow few others) are its Wide moves.
+             if not isinstance(m, WaysAround | ReleaseQueue)]
+    # The wide moves queued for C (more than the narrow few others) are its Wide moves; its
+    # release-queue window is one too, whatever its width (see the test below).
     assert moves and all(isinstance(m, Wide) == (len(m) > 1 + BLOCKERS[0]) for m in moves)
     # While C is late they are taken; A's (A is on time) and, once C is on time, C's are
     # dropped; narrow and other moves are taken either way.
@@ -498,3 +503,45 @@ def test_an_order_still_out_is_queued_for_repair_again_every_few_kept_moves(monk
     stays_out = improve(problem, start, time_limit=60, params=params, day_ticks=day_ticks)
     assert ["D"] not in queued
     assert stays_out.present["D"] is False and stays_out.present["B"] is True
+
+
+def test_release_rivals_are_orders_whose_release_step_starts_within_a_day_of_its_own(
+        monkeypatch) -> None:
+    # Four orders a day apart, each one step long: that step is each order's release step,
+    # and it starts as soon as its order arrives: it waits for nobody, so it has no rivals.
+    compiled, full = _four_days()
+    problem = compiled.problem
+    day = compiled.timeline.ticks_per_day
+    assert not any(start_of_release_step_waits(problem, full, t) for t in problem.tasks)
+    assert release_rivals(problem, full, "C", day) == []
+    # Were they waiting, each one's rivals would be those starting from a day before to a
+    # day after it, nearest first.
+    monkeypatch.setattr(lns, "start_of_release_step_waits", lambda *args: True)
+    assert release_rivals(problem, full, "C", day) == ["B"]
+    assert release_rivals(problem, full, "A", day) == []
+    monkeypatch.setattr(lns, "RELEASE_RIVALS", 1)
+    assert release_rivals(problem, full, "C", day) == ["B"]
+    # An order out of the plan neither has rivals nor is one.
+    without_b = _without(problem, full, {"B"})
+    assert release_rivals(problem, without_b, "C", day) == []
+    assert release_rivals(problem, without_b, "B", day) == []
+
+
+def test_a_late_order_freed_with_its_release_rivals_is_a_window_kept_only_as_a_repair(
+        monkeypatch) -> None:
+    compiled, problem, solution = _c_late_behind_a()
+    day_ticks = compiled.timeline.ticks_per_day
+    by_id = {t.id: t for t in problem.tasks}
+    # C waits for the suite A holds: A is its rival.
+    assert start_of_release_step_waits(problem, solution, by_id["C/process"])
+    assert release_rivals(problem, solution, "C", day_ticks) == ["A"]
+    queued = [m for m in repair_moves(problem, solution, ["C"], day_ticks)
+              if isinstance(m, ReleaseQueue)]
+    assert queued == [["C", "A"]]
+    assert isinstance(queued[0], lns.Window) and isinstance(queued[0], WideRepair)
+    # That move alone puts C on time (A, due a week later, goes second).
+    _spy_moves(monkeypatch, queued)
+    params = SolveParams(workers=1, seed=0, max_deterministic_time=2.0)
+    repaired = improve(problem, solution, time_limit=30, params=params, day_ticks=day_ticks)
+    assert bad_groups(problem, repaired) == set()
+    _assert_valid(compiled, repaired)
