@@ -305,7 +305,7 @@ def release_rivals(problem: CoreProblem, solution: CoreSolution, gid: str,
     """The orders queued for the same release step as a served order ``gid`` whose release
     step waits (:func:`start_of_release_step_waits`): those whose end task starts from a day
     before its end task to a day after it, on a resource its end task could use; nearest in
-    time first, at most :data:`RELEASE_RIVALS`. None if its release step does not wait.
+    time first, at most :data:`RELEASE_RIVALS`; none if its release step does not wait.
 
     A late order whose QA review waits for the reviewers is kept late by the orders that took
     the slots before it, whatever their arrival: the booked seed-20 site's order ended 9 h late
