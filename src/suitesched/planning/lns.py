@@ -326,15 +326,17 @@ def release_rivals(problem: CoreProblem, solution: CoreSolution, gid: str,
     if own is None or not start_of_release_step_waits(problem, solution, own[0]):
         return []
     task, start = own
-    units = {c.resource for mode in task.modes for req in mode.requirements
-             for c in req.candidates}
+
+    def units(step_task: Task) -> set[str]:
+        return {c.resource for mode in step_task.modes for req in mode.requirements
+                for c in req.candidates}
+
+    own_units = units(task)
     rivals = []
     for other in groups:
         step = release_step(other) if other != gid else None
-        if step is None or not start - day_ticks <= step[1] < start + day_ticks:
-            continue
-        if units & {c.resource for mode in step[0].modes for req in mode.requirements
-                    for c in req.candidates}:
+        if step is not None and start - day_ticks <= step[1] < start + day_ticks \
+                and own_units & units(step[0]):
             rivals.append((abs(step[1] - start), step[1], other))
     return [other for _, _, other in sorted(rivals)[:RELEASE_RIVALS]]
 
