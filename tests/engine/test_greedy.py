@@ -103,7 +103,7 @@ def test_the_portfolio_keeps_the_best_dispatch_rule_and_one_core_runs_only_the_f
     assert dispatch_order(compiled, "stability") == ["C", "A"]
     monkeypatch.setattr(Inserter, "make_room", lambda *args: None)
     monkeypatch.setattr(Inserter, "swap_in", lambda *args: None)
-    monkeypatch.setattr(Inserter, "reflow", lambda *args: None)
+    monkeypatch.setattr(Inserter, "reflow", lambda *args, **kwargs: None)
     _both_placed_c_first(sc, compiled, portfolio_solution(compiled, workers=2))
     assert portfolio_solution(compiled, workers=1).present == {"A": True, "C": False}
 
@@ -114,7 +114,10 @@ def test_when_neither_room_nor_a_swap_works_the_order_goes_first_and_its_blocker
     monkeypatch.setattr(Inserter, "make_room", lambda *args: None)
     monkeypatch.setattr(Inserter, "swap_in", lambda *args: None)
     _both_placed_c_first(sc, compiled, greedy_solution(compiled))
-    monkeypatch.setattr(Inserter, "reflow", lambda *args: None)
+    _both_placed_c_first(sc, compiled, greedy_solution(compiled, reflow_seconds=60.0))
+    # A reflow out of time gives up before putting A back: C stays out, for fix-and-optimise.
+    assert greedy_solution(compiled, reflow_seconds=0.0).present == {"A": True, "C": False}
+    monkeypatch.setattr(Inserter, "reflow", lambda *args, **kwargs: None)
     assert greedy_solution(compiled).present == {"A": True, "C": False}
 
 
@@ -143,7 +146,7 @@ def test_with_a_time_limit_the_first_rule_to_place_every_order_stops_the_other(
     # making, would leave C out. The complete plan raises the stop flag both rules watch.
     sc, compiled = _one_suite_race()
     for repair in ("make_room", "swap_in", "reflow"):
-        monkeypatch.setattr(Inserter, repair, lambda *args: None)
+        monkeypatch.setattr(Inserter, repair, lambda *args, **kwargs: None)
     flags: list[threading.Event | None] = []
     real = greedy_module.greedy_solution
 
@@ -167,11 +170,12 @@ def test_under_a_wall_clock_limit_the_greedy_makes_no_room_after_its_share(
     from suitesched.planning.solve import plan_core
 
     monkeypatch.setattr(solve_module, "SMALL_SITE", 1)  # the greedy first, even for two orders
-    deadlines = []
+    deadlines, reflow_limits = [], []
     real = solve_module.greedy_solution
 
     def spy(compiled, *args, **kwargs):
         deadlines.append(kwargs.get("deadline"))
+        reflow_limits.append(kwargs.get("reflow_seconds"))
         return real(compiled, *args, **kwargs)
 
     monkeypatch.setattr(solve_module, "greedy_solution", spy)
@@ -180,9 +184,11 @@ def test_under_a_wall_clock_limit_the_greedy_makes_no_room_after_its_share(
     plan_core(compiled, time_limit=10, workers=1, seed=0, max_deterministic_time=None)
     assert before + greedy_module.REPAIR_SHARE * 10 <= deadlines[0] \
         <= time.monotonic() + greedy_module.REPAIR_SHARE * 10
-    # A deterministic limit keeps the greedy reproducible: it makes room to the end.
+    # A deterministic limit keeps the greedy reproducible: it makes room to the end, and a
+    # reflow takes as long as it takes.
     plan_core(compiled, time_limit=10, workers=1, seed=0, max_deterministic_time=2.0)
     assert deadlines[1] is None
+    assert reflow_limits == [greedy_module.REFLOW_SECONDS, None]
     # And past its deadline the greedy makes no room: C, which fits nowhere, stays out.
     assert greedy_solution(compiled, deadline=time.monotonic()).present == \
         {"A": True, "C": False}

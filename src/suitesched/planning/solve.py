@@ -14,7 +14,12 @@ from suitesched.model.values import to_site_datetime
 from suitesched.planning.compile import OBJECTIVE_SCALE, Compiled, compile_scenario
 from suitesched.planning.explain import plan_reasons, solve_share
 from suitesched.planning.extract import build_plan
-from suitesched.planning.greedy import REPAIR_SHARE, greedy_solution, portfolio_solution
+from suitesched.planning.greedy import (
+    REFLOW_SECONDS,
+    REPAIR_SHARE,
+    greedy_solution,
+    portfolio_solution,
+)
 from suitesched.planning.lns import improve
 from suitesched.solver.run import Progress, ProgressCallback, SolveParams, solve_core
 
@@ -104,6 +109,7 @@ def plan_core(
         # While the greedy makes room, its plain insertion (with those orders left out) is a
         # valid plan already: the first one to report.
         baseline = greedy_solution(compiled, deadline=deadline,
+                                   reflow_seconds=None if deadline is None else REFLOW_SECONDS,
                                    preview=None if progress is None else report)
     if baseline is not None and progress is not None:
         report(baseline)  # the warm start is a complete, valid plan too
