@@ -413,6 +413,29 @@ def test_a_later_sweep_shifts_the_windows_and_still_covers_the_first_and_last_or
     assert arrival_windows(problem, width=4, sweep=2) == first
 
 
+def test_a_crew_day_window_frees_the_orders_whose_people_work_that_day() -> None:
+    # One suite and one operator: A, B and C arrive on Monday, D on Tuesday. A and B are
+    # done on Monday; C waits for Tuesday and is done after D, which arrived a day later.
+    sc = scenario(site(), [order("A"), order("B", arrival="2026-12-07T07:15"),
+                           order("C", arrival="2026-12-07T07:30"),
+                           order("D", arrival="2026-12-08T07:00")])
+    compiled = compile_scenario(sc, sc.horizon.start)
+    problem = compiled.problem
+    full = plan_core(compiled, time_limit=None, workers=1, seed=0, max_deterministic_time=5.0)
+    day = compiled.timeline.ticks_per_day
+    assert [t for t, r in sorted(full.tasks.items(), key=lambda item: item[1].start)] == \
+        ["A/process", "B/process", "D/process", "C/process"]
+    windows = lns.crew_day_windows(problem, full, day)
+    assert windows == [["A", "B"], ["C", "D"]]
+    assert all(isinstance(window, lns.Window) for window in windows)
+    # A lone order is no window.
+    assert lns.crew_day_windows(problem, full, day, width=1) == []
+    # Days from noon: D's whole step falls in the day from Monday noon, B's and C's one hour
+    # each, so D leads.
+    assert lns.crew_day_windows(problem, full, day, shift=day // 2) == \
+        [["A", "B"], ["D", "B", "C"]]
+
+
 def test_a_new_plan_sweeps_windows_once_the_pairs_converged_unless_an_order_is_out(
         monkeypatch) -> None:
     from suitesched.planning import lns
@@ -464,8 +487,9 @@ def test_windows_are_swept_again_once_moves_converged_while_the_last_sweep_paid(
                          day_ticks=compiled.timeline.ticks_per_day)
     windows = [("A", "B", "C"), ("B", "C", "D")]
     # The first sweep moved B forward; so the windows were swept again, which found nothing
-    # more: no third sweep.
-    assert [chunk for chunk, _ in calls] == windows + windows
+    # more: no third sweep. The first sweep ended with the window by crew day of B and C,
+    # whose people worked on the same day then; after it no two orders share a day.
+    assert [chunk for chunk, _ in calls] == [*windows, ("B", "C"), *windows]
     assert objective_value(problem, result) == objective_value(problem, full)
     _assert_valid(compiled, result)
 
