@@ -3,9 +3,9 @@
 Repeatedly free a handful of orders that compete for the same days — first around orders that
 are late or unscheduled, then in sliding windows by arrival and by crew day, then the
 slowest orders with the orders whose crew work is in their way — keep everything else as
-booked capacity, and
-re-solve the small exact model warm-started from the incumbent. A move is kept only when the
-whole plan's objective improves, so the result is never worse than the input.
+booked capacity, and re-solve the small exact model warm-started from the incumbent. A move
+is kept only when the whole plan's objective improves, so the result is never worse than the
+input.
 A new plan on two cores tries two moves at once and keeps the better; the other, if it also
 improved, is solved again on top of it (moves of different orders may compete for the same
 capacity). With a deterministic budget the sequence of moves, and so the plan, is
@@ -184,20 +184,14 @@ def crew_day_windows(problem: CoreProblem, solution: CoreSolution, day_ticks: in
     them gets the morning decides which makes the sterility run. A window of that day's
     orders can trade those places. Added to each window sweep (shifted by half a day every
     other sweep), they lowered the deterministic-12 plans of the booked 100-order sites:
-    seed 3 4.34 -> 4.11 %, seed 13 6.55 -> 5.89 %, seed 26 5.94 -> 5.55 % above the bound,
-    seed 24 unchanged (RESULTS.md)."""
+    seed 3 4.34 -> 4.11 %, seed 13 6.55 -> 5.89 %, seed 26 5.94 -> 5.55 % above the bound;
+    seed 31 0.16 points worse, three seeds unchanged (RESULTS.md)."""
     width = width or WINDOW
-    people = {r.id for r in problem.resources if r.kind == PEOPLE}
-    group_of = {t.id: t.group for t in problem.tasks}
     by_day: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for task_id, result in solution.tasks.items():
-        if not any(resource in people for requirement in result.choice
-                   for resource, _ in requirement):
-            continue
-        for day in range((result.start - shift) // day_ticks,
-                         (result.end - 1 - shift) // day_ticks + 1):
+    for start, end, group in crew_work(problem, solution):
+        for day in range((start - shift) // day_ticks, (end - 1 - shift) // day_ticks + 1):
             lo, hi = shift + day * day_ticks, shift + (day + 1) * day_ticks
-            by_day[day][group_of[task_id]] += min(result.end, hi) - max(result.start, lo)
+            by_day[day][group] += min(end, hi) - max(start, lo)
     out: list[Window] = []
     seen: set[frozenset[str]] = set()
     for day in sorted(by_day):
@@ -272,6 +266,16 @@ def bad_groups(problem: CoreProblem, solution: CoreSolution) -> set[str]:
     return out
 
 
+def crew_work(problem: CoreProblem, solution: CoreSolution) -> list[tuple[int, int, str]]:
+    """Start, end and order of every placed task that people work on."""
+    people = {r.id for r in problem.resources if r.kind == PEOPLE}
+    group_of = {t.id: t.group for t in problem.tasks}
+    return [(result.start, result.end, group_of[task_id])
+            for task_id, result in solution.tasks.items()
+            if any(resource in people for requirement in result.choice
+                   for resource, _ in requirement)]
+
+
 def crew_moves(problem: CoreProblem, solution: CoreSolution, slow: list[str],
                day_ticks: int) -> list[list[str]]:
     """Each slow order with its crew rivals: the orders whose people work most from a day
@@ -284,15 +288,10 @@ def crew_moves(problem: CoreProblem, solution: CoreSolution, slow: list[str],
     start. From a converged plan (booked 100-order site, seed 3), moves of 6 orders chosen so
     lowered the objective 39,936 -> 39,105 in 60 s where pairs by arrival found nothing.
     """
-    people = {r.id for r in problem.resources if r.kind == PEOPLE}
-    crew: list[tuple[int, int, str]] = []  # start, end, group of every task people work on
+    crew = crew_work(problem, solution)
     crew_of: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    group_of = {t.id: t.group for t in problem.tasks}
-    for task_id, result in solution.tasks.items():
-        if any(resource in people for requirement in result.choice
-               for resource, _ in requirement):
-            crew.append((result.start, result.end, group_of[task_id]))
-            crew_of[group_of[task_id]].append((result.start, result.end))
+    for start, end, group in crew:
+        crew_of[group].append((start, end))
     lead, tail = day_ticks, max(1, day_ticks // 12)
     out = []
     for gid in slow:
