@@ -436,51 +436,6 @@ def test_a_crew_day_window_frees_the_orders_whose_people_work_that_day() -> None
         [["A", "B"], ["D", "B", "C"]]
 
 
-def test_a_related_window_frees_a_slow_order_with_whoever_holds_what_it_needs_before_it(
-) -> None:
-    from suitesched.core.problem import (
-        BatchFamily,
-        BatchMember,
-        Candidate,
-        CoreProblem,
-        Group,
-        Hold,
-        Mode,
-        Requirement,
-        Resource,
-        Task,
-    )
-    from suitesched.core.solution import CoreSolution, RunResult, TaskResult
-
-    # A day is 96 ticks. Slow order A works on the crew P at [200, 208) in suite S1. D holds
-    # the suite from 180 to 230 (36 ticks within a day before A's step to 8 ticks after it),
-    # B works on the crew at [150, 158) (8 ticks), E only shares a sterility run day with A
-    # (counts as one tick), and C works four days later: not related.
-    day = 96
-    crew = Requirement(1, (Candidate("P"),))
-    tasks = tuple(Task(f"{g}/t", g, (Mode(8, (crew,)),)) for g in "ABCDE")
-    problem = CoreProblem(
-        horizon=2000, resources=(Resource("P", 2, kind="people"), Resource("S1", kind="suite")),
-        groups=tuple(Group(g) for g in "ABCDE"), tasks=tasks,
-        holds=(Hold("A/h", "A", "A/t", "A/t", ("S1",)), Hold("D/h", "D", "D/t", "D/t", ("S1",))),
-        batches=(BatchFamily("sterility", 672, 5, (
-            BatchMember("A/s", "A", after="A/t", before=None),
-            BatchMember("E/s", "E", after="E/t", before=None))),))
-    starts = {"A": 200, "B": 150, "C": 600, "D": 180, "E": 300}
-    results = {f"{g}/t": TaskResult(s, s + 8, 0, ((("P", 1),),)) for g, s in starts.items()}
-    results["D/t"] = TaskResult(180, 230, 0, ())  # D's step needs nobody here, only the suite
-    solution = CoreSolution(
-        "FEASIBLE", 0.0, None, 0.0, present=dict.fromkeys("ABCDE", True), tasks=results,
-        holds={"A/h": "S1", "D/h": "S1"},
-        runs=[RunResult("r1", "sterility", 450, 1122, ("A/s",)),
-              RunResult("r2", "sterility", 400, 1072, ("E/s",))])
-    assert lns.related_windows(problem, solution, ["A"], day) == [["A", "D", "B", "E"]]
-    assert lns.related_windows(problem, solution, ["A"], day, width=3) == [["A", "D", "B"]]
-    windows = lns.related_windows(problem, solution, ["A", "C"], day, width=2)
-    # C shares nothing with anyone near its step: a lone order is no window.
-    assert windows == [["A", "D"]] and isinstance(windows[0], lns.Window)
-
-
 def test_a_new_plan_sweeps_windows_once_the_pairs_converged_unless_an_order_is_out(
         monkeypatch) -> None:
     from suitesched.planning import lns
@@ -490,7 +445,6 @@ def test_a_new_plan_sweeps_windows_once_the_pairs_converged_unless_an_order_is_o
     problem = compiled.problem
     assert all(full.present.values()) and not bad_groups(problem, full)
     monkeypatch.setattr(lns, "WINDOW", 3)
-    monkeypatch.setattr(lns, "RELATED_SLOW", 0)  # see the test below
     # No small moves at all: the pairs have converged at once.
     calls, _ = _spy_moves(monkeypatch, [])
     params = SolveParams(workers=1, seed=0, max_deterministic_time=5.0)
@@ -533,12 +487,9 @@ def test_windows_are_swept_again_once_moves_converged_while_the_last_sweep_paid(
                          day_ticks=compiled.timeline.ticks_per_day)
     windows = [("A", "B", "C"), ("B", "C", "D")]
     # The first sweep moved B forward; so the windows were swept again, which found nothing
-    # more: no third sweep. Each sweep began with the windows of its slowest orders, B first
-    # (B and C worked on the same day, and D the next); the window by crew day of B and C,
-    # the same orders as B's, was not solved twice. After the first sweep no two orders share
-    # a day: no crew-day windows.
-    assert [chunk for chunk, _ in calls] == [
-        ("B", "C"), ("D", "B", "C"), *windows, ("B", "A"), ("C", "B"), ("D", "C"), *windows]
+    # more: no third sweep. The first sweep began with the window by crew day of B and C,
+    # whose people worked on the same day then; after it no two orders share a day.
+    assert [chunk for chunk, _ in calls] == [("B", "C"), *windows, *windows]
     assert objective_value(problem, result) == objective_value(problem, full)
     _assert_valid(compiled, result)
 

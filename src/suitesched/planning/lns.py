@@ -1,11 +1,11 @@
 """Fix-and-optimise improvement around an incumbent plan (large-neighbourhood search).
 
 Repeatedly free a handful of orders that compete for the same days — first around orders that
-are late or unscheduled, then in windows around the slowest orders, by crew day and by
-arrival, then the slowest orders with the orders whose crew work is in their way — keep
-everything else as booked capacity, and re-solve the small exact model warm-started from the
-incumbent. A move is kept only when the whole plan's objective improves, so the result is
-never worse than the input.
+are late or unscheduled, then in sliding windows by arrival and by crew day, then the
+slowest orders with the orders whose crew work is in their way — keep everything else as
+booked capacity, and re-solve the small exact model warm-started from the incumbent. A move
+is kept only when the whole plan's objective improves, so the result is never worse than the
+input.
 A new plan on two cores tries two moves at once and keeps the better; the other, if it also
 improved, is solved again on top of it (moves of different orders may compete for the same
 capacity). With a deterministic budget the sequence of moves, and so the plan, is
@@ -105,13 +105,6 @@ not converged before. Once every move has converged after a sweep that paid, the
 swept again, shifted (see :func:`arrival_windows`), while time is left."""
 
 
-RELATED_SLOW = 24
-"""How many of the slowest orders lead a window of related orders (:func:`related_windows`)
-at the start of each window sweep (24 did better than 12 on the booked 100-order sites)."""
-RUN_KEY = "run:"
-"""Prefix of a QC assay's runs in :func:`resource_use` (resource ids never start with it)."""
-
-
 def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int,
                    focus: set[str] | None = None, day_ticks: int | None = None,
                    index: GroupIndex | None = None) -> list[list[str] | WaysAround]:
@@ -205,65 +198,6 @@ def crew_day_windows(problem: CoreProblem, solution: CoreSolution, day_ticks: in
     for day in sorted(by_day):
         work = by_day[day]
         chosen = sorted(work, key=lambda g: (-work[g], g))[:width]
-        if len(chosen) > 1 and frozenset(chosen) not in seen:
-            seen.add(frozenset(chosen))
-            out.append(Window(chosen))
-    return out
-
-
-def resource_use(problem: CoreProblem, solution: CoreSolution) -> list[tuple[str, int, int, str]]:
-    """What each placed order holds, and when, as (key, start, end, order): every resource
-    its tasks use (people, equipment) over the task; every suite or incubator it holds, from
-    the hold's first task's start to its last task's end; and every QC run it is in, keyed
-    ``run:<assay>``, as the run's start tick."""
-    group_of = {t.id: t.group for t in problem.tasks}
-    member_group = {m.id: m.group for family in problem.batches for m in family.members}
-    use = [(resource, result.start, result.end, group_of[task_id])
-           for task_id, result in solution.tasks.items()
-           for requirement in result.choice for resource, _ in requirement]
-    for hold in problem.holds:
-        first, last = solution.tasks.get(hold.first), solution.tasks.get(hold.last)
-        if hold.id in solution.holds and first is not None and last is not None:
-            use.append((solution.holds[hold.id], first.start, last.end, hold.group))
-    for run in solution.runs:
-        use += [(RUN_KEY + run.family, run.start, run.start + 1, member_group[m])
-                for m in run.members if m in member_group]
-    return use
-
-
-def related_windows(problem: CoreProblem, solution: CoreSolution, slow: list[str],
-                    day_ticks: int, width: int | None = None) -> list[Window]:
-    """Each slow order with the ``width - 1`` orders that share most with it around its own
-    placement, as a window: those using the same people, equipment, suite or incubator from a
-    day before each of its uses to two hours after (by overlap in ticks), then those in a run
-    of the same QC assay within two days of one of its own (each such run counts one tick).
-
-    Arrival windows free one week's arrivals and crew-day windows one day's crew work; a slow
-    order is held back by whoever has what it needs just before it needs it, which may be a
-    suite one day, the harvest crew another and a sterility run days later. For the 24
-    slowest orders first in each window sweep, before the crew-day windows, they changed the
-    deterministic-12 gaps of 13 booked 100-order sites by -2.31 to +0.99 points, -0.38 on
-    average, and 10 came within 5 % instead of 9; for the 12 slowest, -0.07 on average
-    (RESULTS.md)."""
-    width = width or WINDOW
-    use = resource_use(problem, solution)
-    by_key: dict[str, list[tuple[str, int, int, str]]] = defaultdict(list)
-    for item in use:
-        by_key[item[0]].append(item)
-    lead, tail = day_ticks, max(1, day_ticks // 12)
-    out: list[Window] = []
-    seen: set[frozenset[str]] = set()
-    for gid in slow:
-        overlap: dict[str, int] = defaultdict(int)
-        for key, start, end, group in use:
-            if group != gid:
-                continue
-            lo, hi = (start - 2 * day_ticks, start + 2 * day_ticks) \
-                if key.startswith(RUN_KEY) else (start - lead, end + tail)
-            for _, other_start, other_end, other in by_key[key]:
-                if other != gid and other_start < hi and other_end > lo:
-                    overlap[other] += min(other_end, hi) - max(other_start, lo)
-        chosen = [gid, *sorted(overlap, key=lambda g: (-overlap[g], g))[:width - 1]]
         if len(chosen) > 1 and frozenset(chosen) not in seen:
             seen.add(frozenset(chosen))
             out.append(Window(chosen))
@@ -597,17 +531,12 @@ def improve(
         return time.monotonic() - started >= WINDOWS_AT * time_limit
 
     def queue_windows(pending: deque[list[str] | WaysAround]) -> None:
-        """Put the windows of the plan as it is now first in line - around its slowest orders
-        (:func:`related_windows`), then by crew day (:func:`crew_day_windows`) - then the
-        sweep's windows by arrival, and note where the sweep began."""
+        """Put the windows by crew day of the plan as it is now (:func:`crew_day_windows`)
+        first in line, then the sweep's windows by arrival, and note where the sweep began."""
         nonlocal windows, sweeps, swept_from
         if day_ticks is not None:  # always so, when there are windows
-            slow = slowest_groups(problem, best, moves.index)[:RELATED_SLOW]
-            related = related_windows(problem, best, slow, day_ticks)
-            freed = {frozenset(window) for window in related}
-            crew_days = crew_day_windows(problem, best, day_ticks,
-                                         shift=(sweeps % 2) * (day_ticks // 2))
-            windows = related + [w for w in crew_days if frozenset(w) not in freed] + windows
+            windows = crew_day_windows(problem, best, day_ticks,
+                                       shift=(sweeps % 2) * (day_ticks // 2)) + windows
         pending.extendleft(reversed(windows))
         windows, sweeps, swept_from = [], sweeps + 1, best_value
 
