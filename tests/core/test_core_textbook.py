@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from suitesched.core import Candidate, CoreProblem, Group, Lag, Mode, Requirement, Resource, Task
+from suitesched.core.evaluate import objective_value
 from suitesched.core.instances import (
     InstanceError,
     parse_instance,
@@ -15,6 +16,7 @@ from suitesched.core.instances import (
     read_instance,
     read_jobshop,
 )
+from suitesched.core.solution import TaskResult
 from suitesched.solver import MAKESPAN_SEARCH, SolveParams, solve_core
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
@@ -54,6 +56,36 @@ def test_flexible_job_shop_uses_the_faster_machine() -> None:
     solution = solve_core(problem, DETERMINISTIC)
     assert solution.objective == 5
     assert sorted(r.mode for r in solution.tasks.values()) == [0, 1]
+
+
+def _two_jobs(left_justified: bool = False) -> CoreProblem:
+    modes = (Mode(3, (Requirement(1, (Candidate("M0"),)),)),
+             Mode(5, (Requirement(1, (Candidate("M1"),)),)))
+    return CoreProblem(
+        horizon=20, resources=(Resource("M0"), Resource("M1")),
+        groups=(Group("J0", optional=False), Group("J1", optional=False)),
+        tasks=(Task("J0.0", "J0", modes), Task("J1.0", "J1", modes)), makespan_cost=1,
+        left_justified=left_justified)
+
+
+@pytest.mark.parametrize("left_justified", [False, True])
+def test_objective_below_admits_only_cheaper_plans(left_justified: bool) -> None:
+    # Optimum 5 (see above). Below 6 it is found; below 5 there is no plan at all - also
+    # under the left-justifying tie-break, whose objective is the cost times a scale.
+    problem = _two_jobs(left_justified)
+    found = solve_core(problem, DETERMINISTIC, objective_below=6)
+    assert found.status == "OPTIMAL"
+    assert found.objective == 5
+    assert solve_core(problem, DETERMINISTIC, objective_below=5).status == "INFEASIBLE"
+
+
+def test_makespan_is_evaluated_over_the_problems_own_tasks() -> None:
+    # A sub-problem's warm start holds the whole plan; a task of another order ending later
+    # must not count toward the sub-problem's makespan (the cut-off of a move relies on it).
+    problem = _two_jobs()
+    solution = solve_core(problem, DETERMINISTIC)
+    solution.tasks["other.0"] = TaskResult(0, 19, 0, ())
+    assert objective_value(problem, solution) == 5
 
 
 def test_optional_groups_are_dropped_when_they_cannot_fit() -> None:

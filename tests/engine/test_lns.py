@@ -295,6 +295,23 @@ def test_a_repair_move_that_would_make_another_order_late_is_not_kept(monkeypatc
     _assert_valid(compiled, traded)
 
 
+def test_a_move_finds_only_cheaper_placements_and_nothing_once_there_is_none() -> None:
+    # C is late behind A, and A is due a week later: freeing both, C goes first, cheaper.
+    # Solved again on that plan, the move proves there is nothing cheaper and returns None
+    # (it is solved with the plan's own cost as a cut-off, not to a placement as good).
+    from suitesched.core.evaluate import objective_value
+
+    compiled, problem, solution = _c_late_behind_a()
+    moves = lns._Moves(problem, lns.GroupIndex.of(problem), compiled.timeline.ticks_per_day, 0)
+    better, _ = moves.solve(solution, ["C", "A"], 10.0, 2.0, True)
+    assert better is not None
+    assert objective_value(problem, better) < objective_value(problem, solution)
+    assert bad_groups(problem, better) == set()
+    _assert_valid(compiled, better)
+    again, _ = moves.solve(better, ["C", "A"], 10.0, 2.0, True)
+    assert again is None
+
+
 def test_two_windows_at_once_and_one_that_lost_is_made_on_top_when_it_still_fits(
         monkeypatch) -> None:
     from suitesched.planning import lns

@@ -31,8 +31,10 @@ def objective_terms(problem: CoreProblem, solution: CoreSolution) -> dict[str, i
         terms["tardiness"] += tardiness
         terms["flow"] += flow
     if problem.makespan_cost:
+        # Over this problem's own tasks: a sub-problem's warm start may hold the others too.
         terms["makespan"] = problem.makespan_cost * max(
-            (t.end for t in solution.tasks.values()), default=0)
+            (solution.tasks[t.id].end for t in problem.tasks if t.id in solution.tasks),
+            default=0)
     for task in problem.tasks:
         result = solution.tasks.get(task.id)
         if result is None or task.reference_start is None or task.fixed_start is not None:

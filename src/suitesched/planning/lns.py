@@ -658,12 +658,13 @@ class _Moves:
               move_budget: float, deterministic: bool) -> tuple[CoreSolution | None, float]:
         """The plan with the move made (None when the move found nothing), and the move's
         deterministic time. A small move is solved like a one-order insertion
-        (``ONE_ORDER_MODEL``); a :class:`Window` with CP-SAT's presolve and LP."""
+        (``ONE_ORDER_MODEL``); a :class:`Window` with CP-SAT's presolve. Only placements
+        that cost less than ``base``'s are solutions: a move is kept only then."""
         params = SolveParams(time_limit=None if deterministic else time_limit,
                              workers=1, seed=self.seed,
                              extra=WINDOW_MODEL if isinstance(chunk, Window) else ONE_ORDER_MODEL,
                              max_deterministic_time=move_budget)
-        return self._solve(base, chunk, params, base)
+        return self._solve(base, chunk, params, base, only_better=True)
 
     def combine(self, base: CoreSolution, chunk: list[str],
                 other: CoreSolution) -> tuple[CoreSolution | None, float]:
@@ -682,7 +683,8 @@ class _Moves:
         return self._solve(base, chunk, params, other)
 
     def _solve(self, base: CoreSolution, chunk: list[str], params: SolveParams,
-               hint: CoreSolution) -> tuple[CoreSolution | None, float]:
+               hint: CoreSolution, only_better: bool = False
+               ) -> tuple[CoreSolution | None, float]:
         problem = self.problem
         keep = set(self.groups) - set(chunk)
         book = book_from(problem, base, keep)
@@ -690,7 +692,10 @@ class _Moves:
                          [t for g in chunk for t in self.index.tasks_of[g]], book,
                          move_limit(problem, base, [self.groups[g] for g in chunk],
                                     self.day_ticks))
-        solution = solve_core(sub, params, hint=hint)
+        # The rest of the plan is booked as it is, so the whole plan improves exactly when
+        # the freed orders' own cost drops below what they cost in ``base``.
+        below = objective_value(sub, base) if only_better else None
+        solution = solve_core(sub, params, hint=hint, objective_below=below)
         if not solution.feasible:
             return None, solution.deterministic_time
         return merge_move(problem, base, keep, sub, solution, book), solution.deterministic_time

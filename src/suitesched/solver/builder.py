@@ -51,6 +51,8 @@ class CoreModel:
         self.fixed_intervals: dict[Span, cp_model.IntervalVar] = {}
         self.tie_scale = 1
         """The objective's multiplier under :attr:`CoreProblem.left_justified`."""
+        self.objective: Expr = 0
+        """The minimised expression (cost times :attr:`tie_scale` plus the tie-break)."""
 
     # ------------------------------------------------------------------ wiring
     def build(self) -> CoreModel:
@@ -434,6 +436,7 @@ class CoreModel:
         if self.problem.left_justified:
             tie_break, self.tie_scale = self._tie_break()
             total = self.tie_scale * total + tie_break
+        self.objective = total
         m.minimize(total)
 
     def _tie_break(self) -> tuple[Expr, int]:
