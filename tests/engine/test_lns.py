@@ -297,8 +297,8 @@ def test_a_repair_move_that_would_make_another_order_late_is_not_kept(monkeypatc
 
 def test_a_move_finds_only_cheaper_placements_and_nothing_once_there_is_none() -> None:
     # C is late behind A, and A is due a week later: freeing both, C goes first, cheaper.
-    # Solved again on that plan, the move proves there is nothing cheaper and returns None
-    # (it is solved with the plan's own cost as a cut-off, not to a placement as good).
+    # Solved again on that plan, where no order is late, the move proves there is nothing
+    # cheaper and returns None (solved with the plan's own cost as a cut-off).
     from suitesched.core.evaluate import objective_value
 
     compiled, problem, solution = _c_late_behind_a()
@@ -310,6 +310,11 @@ def test_a_move_finds_only_cheaper_placements_and_nothing_once_there_is_none() -
     _assert_valid(compiled, better)
     again, _ = moves.solve(better, ["C", "A"], 10.0, 2.0, True)
     assert again is None
+    # A move that frees a late order is solved without the cut-off: C alone cannot get
+    # ahead of A, and the move returns the plan as it was (the warm start), not None.
+    alone, _ = moves.solve(solution, ["C"], 10.0, 2.0, True)
+    assert alone is not None
+    assert objective_value(problem, alone) == objective_value(problem, solution)
 
 
 def test_two_windows_at_once_and_one_that_lost_is_made_on_top_when_it_still_fits(
