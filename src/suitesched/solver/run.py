@@ -120,7 +120,7 @@ def solve_core(
     solutions: the status is INFEASIBLE when CP-SAT proves there is none. A neighbourhood
     move needs nothing else, and the cut-off lets presolve and search discard placements no
     better than the incumbent from the start: fix-and-optimise moves captured from 60 s runs
-    solved 35-40 % faster to the same placements (benchmarks/RESULTS.md)."""
+    were solved about a third faster to the same placements (benchmarks/RESULTS.md)."""
     params = params or SolveParams()
     built = CoreModel(problem).build()
     if objective_below is not None:
