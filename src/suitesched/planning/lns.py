@@ -256,15 +256,15 @@ def slowest_groups(problem: CoreProblem, solution: CoreSolution,
 
 def bad_groups(problem: CoreProblem, solution: CoreSolution) -> set[str]:
     """The groups that are unscheduled or end after their due tick."""
-    out = set()
-    for group in problem.groups:
-        if not solution.present.get(group.id):
-            out.add(group.id)
-            continue
-        end = solution.tasks.get(group.end_task or "")
-        if end and group.due is not None and end.end > group.due:
-            out.add(group.id)
-    return out
+    return {group.id for group in problem.groups if is_bad(group, solution)}
+
+
+def is_bad(group: Group, solution: CoreSolution) -> bool:
+    """Whether ``group`` is unscheduled in ``solution`` or ends there after its due tick."""
+    if not solution.present.get(group.id):
+        return True
+    end = solution.tasks.get(group.end_task or "")
+    return bool(end and group.due is not None and end.end > group.due)
 
 
 def crew_work(problem: CoreProblem, solution: CoreSolution) -> list[tuple[int, int, str]]:
@@ -677,7 +677,7 @@ class _Moves:
         steers the repairs of the late orders after it: on the booked seed-26 site, two of
         three 60 s runs with the cut-off on every move ended with the second of two late
         orders still late (46,067.25, 14 % above the bound; RESULTS.md)."""
-        return not bad_groups(self.problem, base).isdisjoint(chunk)
+        return any(is_bad(self.groups[gid], base) for gid in chunk)
 
     def combine(self, base: CoreSolution, chunk: list[str],
                 other: CoreSolution) -> tuple[CoreSolution | None, float]:
