@@ -6,6 +6,7 @@ import dataclasses
 from collections import deque
 
 from helpers import order, scenario, site
+from suitesched.core.evaluate import objective_value
 from suitesched.planning import lns
 from suitesched.planning.blame import in_the_way
 from suitesched.planning.compile import compile_scenario
@@ -299,8 +300,6 @@ def test_a_move_finds_only_cheaper_placements_and_nothing_once_there_is_none() -
     # C is late behind A, and A is due a week later: freeing both, C goes first, cheaper.
     # Solved again on that plan, where no order is late, the move proves there is nothing
     # cheaper and returns None (solved with the plan's own cost as a cut-off).
-    from suitesched.core.evaluate import objective_value
-
     compiled, problem, solution = _c_late_behind_a()
     moves = lns._Moves(problem, lns.GroupIndex.of(problem), compiled.timeline.ticks_per_day, 0)
     better, _ = moves.solve(solution, ["C", "A"], 10.0, 2.0, True)
@@ -487,7 +486,6 @@ def test_a_new_plan_sweeps_windows_once_the_pairs_converged_unless_an_order_is_o
 
 def test_windows_are_swept_again_once_moves_converged_while_the_last_sweep_paid(
         monkeypatch) -> None:
-    from suitesched.core.evaluate import objective_value
     from suitesched.planning import lns
     from suitesched.solver.run import SolveParams
 
