@@ -589,3 +589,17 @@ def test_a_late_order_freed_with_its_release_rivals_is_a_window_kept_only_as_a_r
     repaired = improve(problem, solution, time_limit=30, params=params, day_ticks=day_ticks)
     assert bad_groups(problem, repaired) == set()
     _assert_valid(compiled, repaired)
+
+
+def test_release_queues_keep_the_time_to_repair_and_sweep_windows_stop_early() -> None:
+    # A sweep window is solved with the cut-off and stopped early; a release queue frees a
+    # late order, is solved without the cut-off, and needs its time to find the repair.
+    window = lns.Window(["A", "B"])
+    queue = ReleaseQueue(["C", "A"])
+    _, window_budget, _ = lns._limits(window, 60.0, None)
+    _, queue_budget, _ = lns._limits(queue, 60.0, None)
+    assert window_budget == lns.WINDOW_BUDGET
+    assert queue_budget == lns.RELEASE_QUEUE_BUDGET > window_budget
+    # A deterministic run's share of its budget still caps both.
+    assert lns._limits(queue, 60.0, 0.01)[1] == 0.01
+    assert lns._limits(queue, 3.0, None)[0] == 3.0
