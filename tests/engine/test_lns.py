@@ -230,8 +230,6 @@ def _assert_valid(compiled, solution) -> None:
 def _spy_moves(monkeypatch, moves: list[list[str]]):
     """Make fix-and-optimise try ``moves`` (and no others); record each solved move with the
     orders present in the plan it was solved against."""
-    from suitesched.planning import lns
-
     calls: list[tuple[tuple[str, ...], frozenset[str]]] = []
     solve = lns._Moves.solve
 
@@ -245,9 +243,6 @@ def _spy_moves(monkeypatch, moves: list[list[str]]):
 
 
 def test_two_moves_at_once_and_an_improving_move_that_lost_is_solved_again(monkeypatch) -> None:
-    from suitesched.planning import lns
-    from suitesched.solver.run import SolveParams
-
     # Four orders on four days; A and D are taken out, and a move that frees one of them puts
     # it back.
     compiled, full = _four_days()
@@ -318,9 +313,6 @@ def test_a_move_finds_only_cheaper_placements_and_nothing_once_there_is_none() -
 
 def test_two_windows_at_once_and_one_that_lost_is_made_on_top_when_it_still_fits(
         monkeypatch) -> None:
-    from suitesched.planning import lns
-    from suitesched.solver.run import SolveParams
-
     # Four orders on four days; A and D are taken out, and a window that frees one of them
     # puts it back, on its own day: both fit at once.
     compiled, full = _four_days()
@@ -354,9 +346,6 @@ def test_two_windows_at_once_and_one_that_lost_is_made_on_top_when_it_still_fits
 
 
 def test_a_window_that_lost_and_no_longer_fits_is_solved_again_on_top(monkeypatch) -> None:
-    from suitesched.planning import lns
-    from suitesched.solver.run import SolveParams
-
     # One suite, A and C arriving together; both are taken out, and each window alone puts
     # its order into the suite first thing: both cannot be made as they were solved.
     compiled, full = _two_orders_one_suite()
@@ -376,9 +365,6 @@ def test_a_window_that_lost_and_no_longer_fits_is_solved_again_on_top(monkeypatc
 
 def test_fix_and_optimise_uses_the_reasons_reserve_only_while_nothing_needs_a_reason(
         monkeypatch) -> None:
-    from suitesched.planning import lns
-    from suitesched.solver.run import SolveParams
-
     sc = scenario(site(), [order("A"), order("B", arrival="2026-12-08T07:00")])
     compiled = compile_scenario(sc, sc.horizon.start)
     problem = compiled.problem
@@ -459,9 +445,6 @@ def test_a_crew_day_window_frees_the_orders_whose_people_work_that_day() -> None
 
 def test_a_new_plan_sweeps_windows_once_the_pairs_converged_unless_an_order_is_out(
         monkeypatch) -> None:
-    from suitesched.planning import lns
-    from suitesched.solver.run import SolveParams
-
     compiled, full = _four_days()
     problem = compiled.problem
     assert all(full.present.values()) and not bad_groups(problem, full)
@@ -486,9 +469,6 @@ def test_a_new_plan_sweeps_windows_once_the_pairs_converged_unless_an_order_is_o
 
 def test_windows_are_swept_again_once_moves_converged_while_the_last_sweep_paid(
         monkeypatch) -> None:
-    from suitesched.planning import lns
-    from suitesched.solver.run import SolveParams
-
     compiled, full = _four_days()
     problem = compiled.problem
     # A complete plan on time in which B starts a day later than it could: the plan of the
@@ -515,8 +495,6 @@ def test_windows_are_swept_again_once_moves_converged_while_the_last_sweep_paid(
 
 
 def test_an_order_still_out_is_queued_for_repair_again_every_few_kept_moves(monkeypatch) -> None:
-    from suitesched.planning import lns
-
     # A, B and D are out; the moves only ever free A, B or C. D's repair moves come only
     # from the re-queue, due once two moves have been kept (A's, then B's).
     compiled, full = _four_days()
