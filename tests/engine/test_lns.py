@@ -467,7 +467,7 @@ def test_a_new_plan_sweeps_windows_once_the_pairs_converged_unless_an_order_is_o
     assert calls == []
 
 
-def test_windows_are_swept_again_once_moves_converged_while_the_last_sweep_paid(
+def test_windows_are_swept_again_right_after_the_round_of_a_sweep_that_paid(
         monkeypatch) -> None:
     compiled, full = _four_days()
     problem = compiled.problem
@@ -492,6 +492,18 @@ def test_windows_are_swept_again_once_moves_converged_while_the_last_sweep_paid(
     assert [chunk for chunk, _ in calls] == [("B", "C"), *windows, *windows]
     assert objective_value(problem, result) == objective_value(problem, full)
     _assert_valid(compiled, result)
+    # With a small move too (A alone, which finds nothing): the pairs' round converges, the
+    # windows come with the round of threes, and the second sweep starts the very next round
+    # - not after further rounds and the growth to fours, as when every move had to
+    # converge first.
+    calls.clear()
+    monkeypatch.setattr(lns, "neighbourhoods", lambda *args, **kwargs: [["A"]])
+    again = lns.improve(problem, slow, time_limit=60, params=params,
+                        day_ticks=compiled.timeline.ticks_per_day)
+    assert [chunk for chunk, _ in calls] == [
+        ("A",), ("B", "C"), *windows, ("A",), *windows, ("A",), ("A",)]
+    assert objective_value(problem, again) == objective_value(problem, full)
+    _assert_valid(compiled, again)
 
 
 def test_an_order_still_out_is_queued_for_repair_again_every_few_kept_moves(monkeypatch) -> None:
