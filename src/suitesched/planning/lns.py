@@ -637,7 +637,8 @@ def improve(
             if improved and rounds < max_rounds:
                 continue
             if focus is not None or size >= MAX_CHUNK:
-                # Every move has converged, and the last window sweep (if any) found nothing.
+                # Every move has converged and no sweep is due: the last found nothing, an
+                # order is late or out, or (a re-plan's repair) there are no windows.
                 break
             size, rounds = size + 1, 0
     return best
