@@ -517,7 +517,8 @@ def improve(
     at_once = PARALLEL_MOVES if params.workers >= 2 and focus is None else 1
     rounds = 0
     kept_since_repairs = 0  # moves kept since the late orders' repair moves were last queued
-    late_or_out = bool(bad_groups(problem, best))
+    bad_now = bad_groups(problem, best)  # the late or unscheduled orders of ``best``
+    late_or_out = bool(bad_now)
     reserve = 0.0 if late_or_out else reason_reserve
     # A re-plan's repair frees each touched order once with its competitors; a new plan
     # sweeps again while the sweep improves, then with wider moves while time is left.
@@ -577,7 +578,7 @@ def improve(
                 tried = [future.result() for future in tried_at_once]
                 spent += sum(max(dtime, MIN_MOVE_CHARGE) for _, dtime in tried)
                 kept: list[tuple[int, int, CoreSolution]] = []
-                bad_before = bad_groups(problem, best)
+                bad_before = bad_now
                 for k, (candidate, _) in enumerate(tried):
                     if candidate is None:
                         continue
