@@ -518,8 +518,7 @@ def improve(
     rounds = 0
     kept_since_repairs = 0  # moves kept since the late orders' repair moves were last queued
     bad_now = bad_groups(problem, best)  # the late or unscheduled orders of ``best``
-    late_or_out = bool(bad_now)
-    reserve = 0.0 if late_or_out else reason_reserve
+    reserve = 0.0 if bad_now else reason_reserve
     # A re-plan's repair frees each touched order once with its competitors; a new plan
     # sweeps again while the sweep improves, then with wider moves while time is left.
     max_rounds = 1 if focus is not None else ROUNDS
@@ -533,7 +532,7 @@ def improve(
     sweeps, swept_from = 0, best_value  # window sweeps queued; the value when the last began
 
     def windows_due(pairs_converged: bool) -> bool:
-        if not windows or late_or_out:
+        if not windows or bad_now:
             return False
         if pairs_converged:
             return True
@@ -624,9 +623,8 @@ def improve(
                     pending.extendleft(reversed(
                         repair_moves(problem, candidate, sorted(to_repair), day_ticks)))
                 best, best_value, improved = candidate, value, True
-                late_or_out = bool(bad_now)
-                reserve = 0.0 if late_or_out else reason_reserve
-            if focus is None and sweeps and not windows and not late_or_out \
+                reserve = 0.0 if bad_now else reason_reserve
+            if focus is None and sweeps and not windows and not bad_now \
                     and best_value < swept_from:
                 # The round of the last window sweep is over and the sweep (or the small
                 # moves after it) paid: the next sweep, shifted, starts the next round at
