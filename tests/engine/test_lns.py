@@ -14,6 +14,7 @@ from suitesched.planning.greedy import ONE_ORDER, greedy_solution
 from suitesched.planning.lns import (
     BLOCKERS,
     MOVE_SLACK_DAYS,
+    Overtaken,
     ReleaseQueue,
     Repair,
     WaysAround,
@@ -26,6 +27,8 @@ from suitesched.planning.lns import (
     improve,
     move_limit,
     neighbourhoods,
+    overtakers,
+    queue_after_repairs,
     release_rivals,
     repair_moves,
     slowest_groups,
@@ -239,6 +242,7 @@ def _spy_moves(monkeypatch, moves: list[list[str]]):
 
     monkeypatch.setattr(lns._Moves, "solve", spy)
     monkeypatch.setattr(lns, "neighbourhoods", lambda *args, **kwargs: moves)
+    monkeypatch.setattr(lns, "overtakers", lambda *args, **kwargs: [])
     return calls, solve
 
 
@@ -269,16 +273,22 @@ def test_two_moves_at_once_and_an_improving_move_that_lost_is_solved_again(monke
     assert again_result.tasks == result.tasks
 
 
-def test_a_repair_move_that_would_make_another_order_late_is_not_kept(monkeypatch) -> None:
-    # C is late behind A; both are due an hour after A ends, and C's lateness costs ten
-    # times A's. Freeing both, C goes first and A is late: cheaper, so a plain move keeps it,
-    # but a repair (a late order with what is in its way) must not put another order late.
+def _c_costlier_late_behind_a():
+    """C is late behind A; both are due an hour after A ends, and C's lateness costs ten
+    times A's: C first and A late is cheaper."""
     compiled, problem, solution = _c_late_behind_a()
     groups = {g.id: g for g in problem.groups}
     groups["A"] = dataclasses.replace(groups["A"], due=groups["C"].due)
     groups["C"] = dataclasses.replace(groups["C"],
                                       tardiness_cost=10 * groups["A"].tardiness_cost)
     problem = dataclasses.replace(problem, groups=tuple(groups.values()))
+    return compiled, problem, solution
+
+
+def test_a_repair_move_that_would_make_another_order_late_is_not_kept(monkeypatch) -> None:
+    # Freeing C and A, C goes first and A is late: cheaper, so a plain move keeps it, but a
+    # repair (a late order with what is in its way) must not put another order late.
+    compiled, problem, solution = _c_costlier_late_behind_a()
     assert bad_groups(problem, solution) == {"C"}
     params = SolveParams(workers=1, seed=0, max_deterministic_time=2.0)
     day_ticks = compiled.timeline.ticks_per_day
@@ -289,6 +299,48 @@ def test_a_repair_move_that_would_make_another_order_late_is_not_kept(monkeypatc
     traded = improve(problem, solution, time_limit=30, params=params, day_ticks=day_ticks)
     assert bad_groups(problem, traded) == {"A"}
     _assert_valid(compiled, traded)
+
+
+def test_a_late_order_the_moves_left_late_is_freed_with_the_orders_that_overtook_it(
+        monkeypatch) -> None:
+    # The repair move is refused, as above. Once the round is over with C still late, C is
+    # freed with the orders that started from C's earliest start to its own start (A): an
+    # Overtaken move, solved with the cut-off, so kept although it puts A late.
+    compiled, problem, solution = _c_costlier_late_behind_a()
+    index = lns.GroupIndex.of(problem)
+    assert overtakers(problem, solution, "C", index) == ["A"]
+    assert overtakers(problem, solution, "A", index) == []  # A started as early as it could
+    _spy_moves(monkeypatch, [Repair(["C", "A"])])
+    monkeypatch.setattr(lns, "overtakers", overtakers)
+    kinds: list[tuple[str, tuple[str, ...]]] = []
+    solve = lns._Moves.solve
+    monkeypatch.setattr(lns._Moves, "solve", lambda self, base, chunk, *args: (
+        kinds.append((type(chunk).__name__, tuple(chunk))) or solve(self, base, chunk, *args)))
+    traded = improve(problem, solution, time_limit=30,
+                     params=SolveParams(workers=1, seed=0, max_deterministic_time=2.0),
+                     day_ticks=compiled.timeline.ticks_per_day)
+    assert kinds[:2] == [("Repair", ("C", "A")), ("Overtaken", ("C", "A"))]
+    assert kinds.count(("Overtaken", ("C", "A"))) == 1  # once per late order
+    assert bad_groups(problem, traded) == {"A"}
+    assert objective_value(problem, traded) < objective_value(problem, solution)
+    _assert_valid(compiled, traded)
+    # With the cut-off, an Overtaken move that finds nothing cheaper returns nothing, where
+    # another move freeing a late order returns its warm start (see the next test).
+    moves = lns._Moves(problem, index, compiled.timeline.ticks_per_day, 0)
+    assert solve(moves, solution, Overtaken(["C"]), 10.0, 2.0, True)[0] is None
+
+
+def test_an_overtaken_move_waits_for_the_repair_moves_already_queued_for_late_orders(
+) -> None:
+    overtaken = Overtaken(["C", "A", "B"])
+    pending = deque([Repair(["C", "A"]), ["B", "D"], WaysAround("C", staying=("A",)),
+                     ["A", "B"]])
+    queue_after_repairs(pending, [overtaken], {"C"})
+    assert list(pending)[3] is overtaken and len(pending) == 5
+    # With no repair queued for a late order, it goes first.
+    pending = deque([["B", "D"], ["A", "B"]])
+    queue_after_repairs(pending, [overtaken], {"C"})
+    assert pending[0] is overtaken
 
 
 def test_a_move_finds_only_cheaper_placements_and_nothing_once_there_is_none() -> None:

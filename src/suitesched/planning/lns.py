@@ -2,7 +2,8 @@
 
 Repeatedly free a handful of orders that compete for the same days — first around orders that
 are late or unscheduled, then in sliding windows by arrival and by crew day, then the
-slowest orders with the orders whose crew work is in their way — keep everything else as
+slowest orders with the orders whose crew work is in their way, and an order that stays late
+with every order that started production ahead of it — keep everything else as
 booked capacity, and re-solve the small exact model warm-started from the incumbent. A move
 is kept only when the whole plan's objective improves, so the result is never worse than the
 input.
@@ -109,6 +110,23 @@ RELEASE_QUEUE_BUDGET = 0.4
 solved from its warm start without the cut-off and must find the repair, not only prove that
 nothing is cheaper: at :data:`WINDOW_BUDGET` the booked seed-20 site's late order stayed
 late (60 s: 1 late, 6.59 % above the bound; at this budget none late and 4.14 %)."""
+OVERTAKEN_MAX = 32
+"""Most orders an :class:`Overtaken` move frees with its late order."""
+OVERTAKEN_SECONDS = 30.0
+"""Most wall seconds an :class:`Overtaken` move gets."""
+OVERTAKEN_BUDGET = 1.0
+"""Most deterministic seconds an :class:`Overtaken` move gets. Solved from the 60 s plans of
+the booked 100-order seeds 50, 53 and 59 (one order late each), the move put the order on time
+in 0.18, 0.41 and 1.0 deterministic seconds (1.9, 4.2 and 33 s); at 0.4 the seed-59 move
+found nothing (RESULTS.md)."""
+OVERTAKEN_AT = 0.4
+"""Share of the improvement's time after which an order still late or out gets its
+:class:`Overtaken` move, if the moves have not converged with it late before."""
+OVERTAKEN_LATE = 2
+"""Most orders late or out for :data:`OVERTAKEN_AT` to apply. With more, their cheap repair
+moves still pay, and the Overtaken moves took both cores for most of the rest of the time
+(booked seed-51 site, 6 orders late at 24 s of 60: 16 and 25 s, 4 late at the end against 3;
+RESULTS.md)."""
 WINDOWS_AT = 0.4
 """Share of the improvement's time after which the window sweep starts, if the pairs have
 not converged before. Once the round of a sweep that paid is over, the windows are swept
@@ -454,6 +472,55 @@ class ReleaseQueue(WideRepair, Window):
     orders), kept as a :class:`Repair`, dropped as a :class:`Wide` move once it is on time."""
 
 
+class Overtaken(Wide, Window):
+    """A late order with the orders that overtook it (:func:`overtakers`): solved as a
+    :class:`Window` with a larger budget (:data:`OVERTAKEN_BUDGET`) and, unlike the other
+    moves that free a late order, with the cut-off - kept only if the whole plan is cheaper,
+    whoever ends late then; dropped, as a :class:`Wide` move, once its order is on time."""
+
+
+def overtakers(problem: CoreProblem, solution: CoreSolution, gid: str,
+               index: GroupIndex) -> list[str]:
+    """The orders that took a suite (:func:`suite_starts`) from the earliest ``gid`` could
+    start to when it took its own in ``solution``: those that took the days it could have
+    had, at most :data:`OVERTAKEN_MAX`, the latest first; none if ``gid`` is out of the plan.
+
+    An order started later than it could have been loses its days to a queue of orders
+    started in between, and it is on time only if that whole queue shifts a little: on the
+    booked seed-59 site, an order that could have been received at 272 h started production
+    at 442 h and was released 58 h late; freed with the 28 orders that started in between,
+    24 of them moved (most by hours) and every order was on time (3,049,500 -> 2,338,620),
+    while freed with the first 8, 12 or 16 of them nothing cheaper existed (RESULTS.md)."""
+    starts = suite_starts(problem, solution)
+    own = starts.get(gid)
+    if own is None:
+        return []
+    earliest = min(t.earliest_start for t in index.tasks_of[gid])
+    between = [(start, other) for other, start in starts.items()
+               if other != gid and earliest <= start <= own]
+    return [other for _, other in sorted(between, reverse=True)[:OVERTAKEN_MAX]]
+
+
+def suite_starts(problem: CoreProblem, solution: CoreSolution) -> dict[str, int]:
+    """Per served order, when it first takes a suite (the first task of its first hold), or
+    when its first task starts if it holds none.
+
+    Not its first task: a specimen is received on arrival, or days later when the suites are
+    full, and waits in stability until production starts."""
+    starts: dict[str, int] = {}
+    for hold in problem.holds:
+        placed = solution.tasks.get(hold.first)
+        if placed is not None and solution.present.get(hold.group):
+            starts[hold.group] = min(starts.get(hold.group, placed.start), placed.start)
+    group_of = {t.id: t.group for t in problem.tasks}
+    held = set(starts)
+    for task_id, placed in solution.tasks.items():
+        group = group_of[task_id]
+        if group not in held and solution.present.get(group):
+            starts[group] = min(starts.get(group, placed.start), placed.start)
+    return starts
+
+
 def _widening(ways: dict[str, list[list[str]]]) -> list[list[str]]:
     """Each group with the first few orders of each of its ways, then with more of them
     (:data:`BLOCKERS`), as :class:`Repair` moves; no move twice."""
@@ -466,6 +533,23 @@ def _widening(ways: dict[str, list[list[str]]]) -> list[list[str]]:
                 if others and (width == narrow or len(others) > narrow) and chunk not in moves:
                     moves.append(chunk)
     return moves
+
+
+def queue_after_repairs(pending: deque[list[str] | WaysAround], moves: list[list[str]],
+                        bad: set[str]) -> None:
+    """Put ``moves`` in ``pending`` right after the last move queued that frees one of the
+    ``bad`` orders first (its repair moves), or first in line if there is none.
+
+    The cheap repairs go first: on the booked seed-16 site the time for the Overtaken move
+    came 0.2 s before a pair already queued put the order on time, and the Overtaken move,
+    taken first, spent 19 s on a costlier trade that left another order late (60 s: 10.56 %
+    above the bound, 1 late, against 4.33 %, none late; RESULTS.md)."""
+    def repairs(item: list[str] | WaysAround) -> bool:
+        return item.group in bad if isinstance(item, WaysAround) else bool(item) and item[0] in bad
+
+    last = max((i for i, item in enumerate(pending) if repairs(item)), default=-1)
+    for offset, move in enumerate(moves):
+        pending.insert(last + 1 + offset, move)
 
 
 def _next_moves(problem: CoreProblem, solution: CoreSolution,
@@ -530,15 +614,32 @@ def improve(
     windows = arrival_windows(problem) if focus is None and day_ticks is not None \
         and len(problem.groups) > WINDOW else []
     sweeps, swept_from = 0, best_value  # window sweeps queued; the value when the last began
+    # Each late or unscheduled order gets one Overtaken move: once the moves have converged
+    # with it late, or once the share OVERTAKEN_AT of the time is spent (booked seed-50 site:
+    # the order stayed late from 24 s to the end of a 60 s run; its Overtaken move, 1.9 s,
+    # put it on time; RESULTS.md).
+    overtaken_for: set[str] = set()
+    first_next: list[list[str]] = []
+
+    def share_spent() -> float:
+        if budget is not None:
+            return spent / budget if budget else 1.0
+        return (time.monotonic() - started) / time_limit if time_limit else 1.0
 
     def windows_due(pairs_converged: bool) -> bool:
         if not windows or bad_now:
             return False
-        if pairs_converged:
-            return True
-        if budget is not None:
-            return spent >= WINDOWS_AT * budget
-        return time.monotonic() - started >= WINDOWS_AT * time_limit
+        return pairs_converged or share_spent() >= WINDOWS_AT
+
+    def overtaken_moves() -> list[list[str]]:
+        """An :class:`Overtaken` move for each late or unscheduled order that has not had
+        one yet (none in a re-plan's repair)."""
+        if focus is not None or day_ticks is None:
+            return []
+        untried = sorted(bad_now - overtaken_for)
+        overtaken_for.update(untried)
+        return [Overtaken([gid, *others]) for gid in untried
+                if (others := overtakers(problem, best, gid, moves.index))]
 
     def queue_windows(pending: deque[list[str] | WaysAround]) -> None:
         """Put the windows by crew day of the plan as it is now (:func:`crew_day_windows`)
@@ -555,6 +656,8 @@ def improve(
             rounds += 1
             improved = False
             pending = deque(neighbourhoods(problem, best, size, focus, day_ticks, moves.index))
+            pending.extendleft(reversed(first_next))
+            first_next = []
             if windows_due(pairs_converged=rounds == 1 and size > CHUNK):
                 queue_windows(pending)
             while pending:
@@ -566,6 +669,9 @@ def improve(
                     return best
                 if windows_due(pairs_converged=False):
                     queue_windows(pending)
+                if bad_now - overtaken_for and len(bad_now) <= OVERTAKEN_LATE \
+                        and share_spent() >= OVERTAKEN_AT:
+                    queue_after_repairs(pending, overtaken_moves(), bad_now)
                 chunks = _next_moves(problem, best, pending, at_once)
                 if not chunks:
                     continue
@@ -635,6 +741,12 @@ def improve(
                 continue
             if improved and rounds < max_rounds:
                 continue
+            if bad_now - overtaken_for:
+                # The moves have converged with an order late or out: it is freed with the
+                # orders that overtook it, first in the next round.
+                first_next = overtaken_moves()
+                if first_next:
+                    continue
             if focus is not None or size >= MAX_CHUNK:
                 # Every move has converged and no sweep is due: the last found nothing, an
                 # order is late or out, or (a re-plan's repair) there are no windows.
@@ -646,7 +758,9 @@ def improve(
 def _limits(chunk: list[str], left: float, share: float | None) -> tuple[float, float, bool]:
     """A move's wall limit, deterministic limit and whether only the latter counts (with
     ``share``, the deterministic time left per move tried at once)."""
-    if isinstance(chunk, ReleaseQueue):
+    if isinstance(chunk, Overtaken):
+        seconds, budget = OVERTAKEN_SECONDS, OVERTAKEN_BUDGET
+    elif isinstance(chunk, ReleaseQueue):
         seconds, budget = WINDOW_SECONDS, RELEASE_QUEUE_BUDGET
     elif isinstance(chunk, Window):
         seconds, budget = WINDOW_SECONDS, WINDOW_BUDGET
@@ -674,13 +788,15 @@ class _Moves:
         deterministic time. A small move is solved like a one-order insertion
         (``ONE_ORDER_MODEL``); a :class:`Window` with CP-SAT's presolve. Only placements
         that cost less than ``base``'s are solutions (a move is kept only then), unless the
-        move frees a late or unscheduled order (:meth:`_frees_a_bad_order`)."""
+        move frees a late or unscheduled order (:meth:`_frees_a_bad_order`) and is not an
+        :class:`Overtaken` move."""
         params = SolveParams(time_limit=None if deterministic else time_limit,
                              workers=1, seed=self.seed,
                              extra=WINDOW_MODEL if isinstance(chunk, Window) else ONE_ORDER_MODEL,
                              max_deterministic_time=move_budget)
         return self._solve(base, chunk, params, base,
-                           only_better=not self._frees_a_bad_order(base, chunk))
+                           only_better=isinstance(chunk, Overtaken)
+                           or not self._frees_a_bad_order(base, chunk))
 
     def _frees_a_bad_order(self, base: CoreSolution, chunk: list[str]) -> bool:
         """Whether ``chunk`` holds an order that is late or out of ``base``.
