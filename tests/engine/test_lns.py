@@ -301,6 +301,44 @@ def test_a_repair_move_that_would_make_another_order_late_is_not_kept(monkeypatc
     _assert_valid(compiled, traded)
 
 
+def _c_and_e_late_behind_a():
+    """One suite: A, C and E arrive together and the greedy books them in that order. C and E
+    are due an hour after the first and the second slot ends (in time only had both gone
+    before A), A an hour after the first; C's and E's lateness costs ten times A's."""
+    sc = scenario(site(), [order("A", due="2026-12-09"), order("C", due="2026-12-10"),
+                           order("E", due="2026-12-11")])
+    compiled = compile_scenario(sc, sc.horizon.start)
+    solution = greedy_solution(compiled, make_room=False)
+    ends = [solution.tasks[f"{gid}/process"].end for gid in "ACE"]
+    assert ends == sorted(ends)
+    hour = compiled.timeline.ticks_per_day // 24
+    groups = {g.id: g for g in compiled.problem.groups}
+    groups["C"] = dataclasses.replace(groups["C"], due=ends[0] + hour)
+    groups["E"] = dataclasses.replace(groups["E"], due=ends[1] + hour)
+    groups["A"] = dataclasses.replace(groups["A"], due=ends[0] + hour)
+    for gid in "CE":
+        groups[gid] = dataclasses.replace(groups[gid],
+                                          tardiness_cost=10 * groups["A"].tardiness_cost)
+    problem = dataclasses.replace(compiled.problem, groups=tuple(groups.values()))
+    return compiled, problem, solution
+
+
+def test_a_repair_move_that_puts_one_order_late_to_put_two_on_time_is_kept(
+        monkeypatch) -> None:
+    # Freeing C with E and A: C and E first and A late is cheaper and leaves fewer orders
+    # late, so the repair is kept although it puts A late (one-for-one trades stay refused:
+    # the test above).
+    compiled, problem, solution = _c_and_e_late_behind_a()
+    assert bad_groups(problem, solution) == {"C", "E"}
+    _spy_moves(monkeypatch, [lns.Repair(["C", "E", "A"])])
+    repaired = improve(problem, solution, time_limit=30,
+                       params=SolveParams(workers=1, seed=0, max_deterministic_time=2.0),
+                       day_ticks=compiled.timeline.ticks_per_day)
+    assert bad_groups(problem, repaired) == {"A"}
+    assert objective_value(problem, repaired) < objective_value(problem, solution)
+    _assert_valid(compiled, repaired)
+
+
 def test_a_late_order_the_moves_left_late_is_freed_with_the_orders_that_overtook_it(
         monkeypatch) -> None:
     # The repair move is refused, as above. Once the round is over with C still late, C is
