@@ -502,7 +502,7 @@ def overtakers(problem: CoreProblem, solution: CoreSolution, gid: str,
     at 442 h and was released 58 h late; freed with the 28 orders that started in between,
     24 of them moved (most by hours) and every order was on time (3,049,500 -> 2,338,620),
     while freed with the first 8, 12 or 16 of them nothing cheaper existed (RESULTS.md)."""
-    starts = suite_starts(problem, solution)
+    starts = suite_starts(problem, solution, index)
     own = starts.get(gid)
     if own is None:
         return []
@@ -512,7 +512,8 @@ def overtakers(problem: CoreProblem, solution: CoreSolution, gid: str,
     return [other for _, other in sorted(between, reverse=True)[:OVERTAKEN_MAX]]
 
 
-def suite_starts(problem: CoreProblem, solution: CoreSolution) -> dict[str, int]:
+def suite_starts(problem: CoreProblem, solution: CoreSolution,
+                 index: GroupIndex) -> dict[str, int]:
     """Per served order, when it first takes a suite (the first task of its first hold), or
     when its first task starts if it holds none.
 
@@ -523,12 +524,13 @@ def suite_starts(problem: CoreProblem, solution: CoreSolution) -> dict[str, int]
         placed = solution.tasks.get(hold.first)
         if placed is not None and solution.present.get(hold.group):
             starts[hold.group] = min(starts.get(hold.group, placed.start), placed.start)
-    group_of = {t.id: t.group for t in problem.tasks}
-    held = set(starts)
-    for task_id, placed in solution.tasks.items():
-        group = group_of[task_id]
-        if group not in held and solution.present.get(group):
-            starts[group] = min(starts.get(group, placed.start), placed.start)
+    for group in problem.groups:
+        if group.id in starts or not solution.present.get(group.id):
+            continue
+        placed = [solution.tasks[t.id].start for t in index.tasks_of[group.id]
+                  if t.id in solution.tasks]
+        if placed:
+            starts[group.id] = min(placed)
     return starts
 
 
