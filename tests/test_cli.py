@@ -101,6 +101,24 @@ def test_generate_booked_keeps_the_orders_that_booked_a_slot(tmp_path: Path) -> 
         (tmp_path / "g" / "orders.csv").read_text()
 
 
+def test_the_booking_is_a_valid_plan_with_every_booked_order_on_time() -> None:
+    from suitesched.generate import book_site, booking, generated_scenario
+    from suitesched.planning.compile import compile_scenario
+    from suitesched.planning.extract import build_plan
+
+    booked = booking(12, 2, 4)
+    assert booked.site == book_site(12, 2, 4)
+    sc = generated_scenario(booked.site)
+    compiled = compile_scenario(sc, sc.horizon.start)
+    plan = build_plan(compiled, booked.witness, now=sc.horizon.start,
+                      created=sc.horizon.start, workers=1, seed=0)
+    assert ss.check_plan(sc, plan) == []
+    assert plan.kpis["scheduled"] == len(sc.orders) and plan.kpis["late"] == 0
+    kept = {o.order_id for o in sc.orders}
+    assert {oid for run in plan.qc_runs for oid in run.order_ids} <= kept, \
+        "the candidates that were not kept left no sample in a QC run"
+
+
 def test_library_api_never_prints(capsys) -> None:
     sc = scenario(site(), [{"order_id": "O1", "process": "p", "arrival": "2026-12-07T08:00",
                             "due": "2026-12-20"}])

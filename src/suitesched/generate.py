@@ -11,8 +11,10 @@ arguments and seed always give the same files, and every generated scenario pass
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,8 +22,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import yaml
 
+from suitesched.core.solution import CoreSolution
+
 if TYPE_CHECKING:
     from suitesched.model.scenario import Scenario
+    from suitesched.planning.compile import Compiled
 
 HORIZON_START = date(2027, 3, 1)  # a Monday; the range spans the DST switch and Easter
 PUBLIC_HOLIDAYS = [date(2027, 3, 26), date(2027, 3, 29), date(2027, 4, 27),
@@ -178,6 +183,20 @@ def generated_scenario(site: dict[str, Any]) -> Scenario:
                                  for i, o in enumerate(site["orders"])])
 
 
+@dataclass(frozen=True)
+class Booking:
+    """A booked site and the booking's own plan of it.
+
+    ``site`` is the mapping :func:`generate_site` returns, with the kept orders only.
+    ``witness`` is the plan the booking made for them on the candidate site (QC runs hold
+    only kept orders' samples): a valid plan of ``site`` with every order served and on
+    time, which the engine never sees. The benchmarks report its objective beside the
+    engine's: where a plan is far above it, the gap is the plan's, not the bound's."""
+
+    site: dict[str, Any]
+    witness: CoreSolution
+
+
 def book_site(orders: int, weeks: int = 4, seed: int = 0) -> dict[str, Any]:
     """A generated site whose orders *booked* a slot, the way CAR-T sites accept patients.
 
@@ -186,8 +205,14 @@ def book_site(orders: int, weeks: int = 4, seed: int = 0) -> dict[str, Any]:
     bound near 100 %. Here 15 % more candidates than asked are booked in dispatch order with
     the greedy's plain insertion; the first ``orders`` that fit are kept (fewer if the site's
     throughput is lower), each due at least on its booked release day, the date the site
-    promised. Every kept order is servable by construction: the booking is a witness plan.
+    promised. Every kept order is servable by construction: the booking is a witness plan
+    (:func:`booking`).
     """
+    return booking(orders, weeks, seed).site
+
+
+def booking(orders: int, weeks: int = 4, seed: int = 0) -> Booking:
+    """The booked site of :func:`book_site` together with the booking's own plan of it."""
     from suitesched.planning.compile import compile_scenario
     from suitesched.planning.extract import build_plan
     from suitesched.planning.greedy import dispatch_order, greedy_solution
@@ -196,16 +221,35 @@ def book_site(orders: int, weeks: int = 4, seed: int = 0) -> dict[str, Any]:
     candidates = generate_site(orders + int(orders * CANDIDATE_SHARE) + 3, weeks, seed)["orders"]
     scenario = generated_scenario({**site, "orders": candidates})
     compiled = compile_scenario(scenario, scenario.horizon.start)
-    booking = greedy_solution(compiled, make_room=False)
-    plan = build_plan(compiled, booking, now=scenario.horizon.start,
+    booked_plan = greedy_solution(compiled, make_room=False)
+    plan = build_plan(compiled, booked_plan, now=scenario.horizon.start,
                       created=scenario.horizon.start, workers=1, seed=0)
-    kept = set([o for o in dispatch_order(compiled) if booking.present[o]][:orders])
+    kept = set([o for o in dispatch_order(compiled) if booked_plan.present[o]][:orders])
     booked = []
     for row in candidates:
         if row["order_id"] in kept:
             release = plan.outcome(row["order_id"]).release
             booked.append({**row, "due": max(row["due"], release.date().isoformat())})
-    return {**site, "name": f"booked-{orders}o-{weeks}w-s{seed}", "orders": booked}
+    return Booking(site={**site, "name": f"booked-{orders}o-{weeks}w-s{seed}", "orders": booked},
+                   witness=_kept_only(compiled, booked_plan, kept))
+
+
+def _kept_only(compiled: Compiled, solution: CoreSolution, kept: set[str]) -> CoreSolution:
+    """``solution`` without the orders not in ``kept``: their work, holds and samples go."""
+    problem = compiled.problem
+    group_of_task = {t.id: t.group for t in problem.tasks}
+    group_of_hold = {h.id: h.group for h in problem.holds}
+    runs = []
+    for run in solution.runs:
+        members = tuple(m for m in run.members if compiled.member_of[m][0] in kept)
+        if members:
+            runs.append(dataclasses.replace(run, members=members))
+    return CoreSolution(
+        status="FEASIBLE", objective=None, bound=None, wall_seconds=0.0,
+        present={g: True for g in kept},
+        tasks={t: r for t, r in solution.tasks.items() if group_of_task[t] in kept},
+        holds={h: r for h, r in solution.holds.items() if group_of_hold[h] in kept},
+        runs=runs)
 
 
 def _operators(rng: random.Random, n_aseptic: int, per_week: float, days: int
