@@ -10,6 +10,7 @@ from suitesched.core.evaluate import objective_value
 from suitesched.planning import lns
 from suitesched.planning.blame import in_the_way
 from suitesched.planning.compile import compile_scenario
+from suitesched.planning.explain import reason_seconds
 from suitesched.planning.greedy import ONE_ORDER, greedy_solution
 from suitesched.planning.lns import (
     BLOCKERS,
@@ -453,7 +454,7 @@ def test_a_window_that_lost_and_no_longer_fits_is_solved_again_on_top(monkeypatc
     _assert_valid(compiled, result)
 
 
-def test_fix_and_optimise_uses_the_reasons_reserve_only_while_nothing_needs_a_reason(
+def test_fix_and_optimise_keeps_back_of_the_reasons_reserve_what_the_reasons_need(
         monkeypatch) -> None:
     sc = scenario(site(), [order("A"), order("B", arrival="2026-12-08T07:00")])
     compiled = compile_scenario(sc, sc.horizon.start)
@@ -472,11 +473,14 @@ def test_fix_and_optimise_uses_the_reasons_reserve_only_while_nothing_needs_a_re
     params = SolveParams(workers=1, seed=0)
     lns.improve(problem, plan, time_limit=2.0, params=params, reason_reserve=5.0)
     assert 6.0 < move_limits[-1] <= 7.0  # the limit and the reserve
-    # Every order late: their reasons need the reserve.
+    # Both orders late: their reasons need reason_seconds(2) = 5 s of the reserve.
     late = dataclasses.replace(problem, groups=tuple(
         dataclasses.replace(g, due=0) for g in problem.groups))
+    assert reason_seconds(2) == 5.0
     lns.improve(late, plan, time_limit=2.0, params=params, reason_reserve=5.0)
     assert 1.0 < move_limits[-1] <= 2.0
+    lns.improve(late, plan, time_limit=2.0, params=params, reason_reserve=8.0)
+    assert 4.0 < move_limits[-1] <= 5.0  # the limit and what the reasons leave of the reserve
 
 
 def test_arrival_windows_are_runs_of_orders_by_arrival_overlapping_by_half() -> None:
@@ -624,8 +628,34 @@ def test_an_order_still_out_is_queued_for_repair_again_every_few_kept_moves(monk
     # Without the re-queue (a period no run reaches) D is never tried and stays out.
     queued.clear()
     monkeypatch.setattr(lns, "REPAIR_AGAIN_AFTER", 1000)
+    monkeypatch.setattr(lns, "ALONE_AGAIN_SHARE", 2.0)  # nor freed alone (the next test)
     stays_out = improve(problem, start, time_limit=60, params=params, day_ticks=day_ticks)
     assert ["D"] not in queued
+    assert stays_out.present["D"] is False and stays_out.present["B"] is True
+
+
+def test_orders_still_out_are_freed_alone_once_a_share_of_the_time_has_passed(
+        monkeypatch) -> None:
+    # A, B and D are out; the moves only ever free A, B or C, and no repair move is queued:
+    # D can come back only when the orders still out are freed alone.
+    compiled, full = _four_days()
+    problem = compiled.problem
+    start = _without(problem, full, {"A", "B", "D"})
+    day_ticks = compiled.timeline.ticks_per_day
+    params = SolveParams(workers=1, seed=0, max_deterministic_time=5.0)
+    monkeypatch.setattr(lns, "repair_moves", lambda *args, **kwargs: [])
+    monkeypatch.setattr(lns, "ALONE_AGAIN_SHARE", 0.0)
+    calls, _ = _spy_moves(monkeypatch, [["A"], ["B"], ["C"]])
+    result = improve(problem, start, time_limit=60, params=params, day_ticks=day_ticks)
+    # A's move is kept; then B and D, still out, are freed alone, first in line.
+    assert [chunk for chunk, _ in calls[:3]] == [("A",), ("B",), ("D",)]
+    assert all(result.present.values())
+    _assert_valid(compiled, result)
+    # Not before the share has passed: D stays out.
+    calls.clear()
+    monkeypatch.setattr(lns, "ALONE_AGAIN_SHARE", 2.0)
+    stays_out = improve(problem, start, time_limit=60, params=params, day_ticks=day_ticks)
+    assert ("D",) not in [chunk for chunk, _ in calls]
     assert stays_out.present["D"] is False and stays_out.present["B"] is True
 
 

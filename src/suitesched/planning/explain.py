@@ -602,6 +602,14 @@ REASON_SHARE = 0.15
 and explaining together take about the limit (a one-order model costs 0.1-0.3 s at 50 orders
 and about a second at 400)."""
 MIN_REASON_SECONDS = 3.0
+SECONDS_PER_REASON = 1.0
+"""Seconds kept back per order to explain, beyond :data:`MIN_REASON_SECONDS`."""
+
+
+def reason_seconds(orders: int) -> float:
+    """The seconds the reasons of ``orders`` unscheduled or late orders are given: the rest
+    of the time kept back for the reasons may go to the search."""
+    return MIN_REASON_SECONDS + SECONDS_PER_REASON * orders
 
 
 def solve_share(time_limit: float | None) -> float | None:
