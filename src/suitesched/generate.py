@@ -11,7 +11,6 @@ arguments and seed always give the same files, and every generated scenario pass
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import random
 from dataclasses import dataclass
@@ -22,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import yaml
 
+from suitesched.core.problem import CoreProblem
 from suitesched.core.solution import CoreSolution
+from suitesched.planning.subproblem import book_from
 
 if TYPE_CHECKING:
     from suitesched.model.scenario import Scenario
-    from suitesched.planning.compile import Compiled
 
 HORIZON_START = date(2027, 3, 1)  # a Monday; the range spans the DST switch and Easter
 PUBLIC_HOLIDAYS = [date(2027, 3, 26), date(2027, 3, 29), date(2027, 4, 27),
@@ -231,25 +231,20 @@ def booking(orders: int, weeks: int = 4, seed: int = 0) -> Booking:
             release = plan.outcome(row["order_id"]).release
             booked.append({**row, "due": max(row["due"], release.date().isoformat())})
     return Booking(site={**site, "name": f"booked-{orders}o-{weeks}w-s{seed}", "orders": booked},
-                   witness=_kept_only(compiled, booked_plan, kept))
+                   witness=_kept_only(compiled.problem, booked_plan, kept))
 
 
-def _kept_only(compiled: Compiled, solution: CoreSolution, kept: set[str]) -> CoreSolution:
-    """``solution`` without the orders not in ``kept``: their work, holds and samples go."""
-    problem = compiled.problem
+def _kept_only(problem: CoreProblem, solution: CoreSolution, kept: set[str]) -> CoreSolution:
+    """``solution`` without the orders not in ``kept``: their work, holds and samples go (the
+    runs as :func:`~suitesched.planning.subproblem.book_from` books them for ``kept``)."""
     group_of_task = {t.id: t.group for t in problem.tasks}
     group_of_hold = {h.id: h.group for h in problem.holds}
-    runs = []
-    for run in solution.runs:
-        members = tuple(m for m in run.members if compiled.member_of[m][0] in kept)
-        if members:
-            runs.append(dataclasses.replace(run, members=members))
     return CoreSolution(
         status="FEASIBLE", objective=None, bound=None, wall_seconds=0.0,
         present={g: True for g in kept},
         tasks={t: r for t, r in solution.tasks.items() if group_of_task[t] in kept},
         holds={h: r for h, r in solution.holds.items() if group_of_hold[h] in kept},
-        runs=runs)
+        runs=book_from(problem, solution, kept).all_runs())
 
 
 def _operators(rng: random.Random, n_aseptic: int, per_week: float, days: int
