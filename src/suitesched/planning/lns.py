@@ -84,9 +84,11 @@ or out is freed alone, first in line: the moves since may have freed a slot it f
 own. On the final 120 s plan of the booked 400-order seed-6 site (8 late), two late orders
 were each put on time by such a move in 0.1 s; the repairs queued every
 :data:`REPAIR_AGAIN_AFTER` kept moves had not come round to them again. With these moves and
-the reasons' time (:func:`improve`) the site ended with 2 late, 174,105 instead of 190,686.
-Queuing the full repair moves of every such order as often instead took the time of all
-other moves there (17 late, 257,472; RESULTS.md)."""
+the reasons' time (:func:`improve`) the site ended with 2 late, 174,105 instead of 190,686,
+and the booked 100-order seed-51 site with 1 late instead of 2; but four other 400-order
+sites ended worse (seed 2: 3 late instead of none), 0.56 % higher in sum over six: open for
+large sites. Queuing the full repair moves of every such order as often instead took the
+time of all other moves there (17 late, 257,472; RESULTS.md)."""
 PEOPLE = "people"
 """The kind of the compiled people pools (operators, analysts, reviewers)."""
 PARALLEL_MOVES = 2
