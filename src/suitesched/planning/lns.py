@@ -629,7 +629,8 @@ def improve(
     at_once = PARALLEL_MOVES if params.workers >= 2 and focus is None else 1
     rounds = 0
     kept_since_repairs = 0  # moves kept since the late orders' repair moves were last queued
-    alone_at, kept_since_alone = 0.0, False  # when the bad orders were last tried alone
+    # When the bad orders were last freed alone, and the plan's value then.
+    alone_at, alone_from = 0.0, best_value
     bad_now = bad_groups(problem, best)  # the late or unscheduled orders of ``best``
     reserve = _usable(reason_reserve, bad_now)
     # A re-plan's repair frees each touched order once with its competitors; a new plan
@@ -701,10 +702,10 @@ def improve(
                 if bad_now - overtaken_for and len(bad_now) <= OVERTAKEN_LATE \
                         and share_spent() >= OVERTAKEN_AT:
                     queue_after_repairs(pending, overtaken_moves(), bad_now)
-                if bad_now and kept_since_alone and focus is None \
+                if bad_now and best_value < alone_from and focus is None \
                         and share_spent() - alone_at >= ALONE_AGAIN_SHARE:
                     pending.extendleft([gid] for gid in sorted(bad_now, reverse=True))
-                    alone_at, kept_since_alone = share_spent(), False
+                    alone_at, alone_from = share_spent(), best_value
                 chunks = _next_moves(problem, best, pending, at_once)
                 if not chunks:
                     continue
@@ -762,7 +763,6 @@ def improve(
                     pending.extendleft(reversed(
                         repair_moves(problem, candidate, sorted(to_repair), day_ticks)))
                 best, best_value, improved = candidate, value, True
-                kept_since_alone = True
                 reserve = _usable(reason_reserve, bad_now)
             if focus is None and sweeps and not windows and not bad_now \
                     and best_value < swept_from:
