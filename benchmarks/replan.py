@@ -26,7 +26,9 @@ Run::
 
 By default the re-plans start from the plan object ``solve`` returned; ``--from-json`` starts
 them from that plan read back from its ``plan.json`` (as ``suitesched replan`` does).
-``--booked`` uses booked sites (``suitesched generate --booked``: every order servable).
+The sites are booked, as in ``benchmarks/scale.py`` (``suitesched generate --booked``: every
+order servable; ``--booked`` is accepted and changes nothing); ``--open-intake`` takes the
+plain generated sites instead.
 It prints a markdown table to stdout and writes ``replan.md`` and ``replan.csv`` to ``--out``;
 each size's site, full plan and events are kept under ``--out/N/`` to reproduce a row.
 """
@@ -202,14 +204,17 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("replan-out"))
     parser.add_argument("--from-json", action="store_true",
                         help="re-plan from the full plan read back from plan.json")
-    parser.add_argument("--booked", action="store_true",
-                        help="sites whose orders booked a slot (suitesched generate --booked)")
+    intake = parser.add_mutually_exclusive_group()
+    intake.add_argument("--booked", action="store_true",
+                        help="sites whose orders booked a slot, all servable (the default)")
+    intake.add_argument("--open-intake", action="store_true",
+                        help="plain generated sites instead, some orders servable by no plan")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.one:
         rows = one_size(args.one, args.time_limit, args.workers, args.seed, args.out,
-                        args.from_json, args.booked)
+                        args.from_json, booked=not args.open_intake)
         sys.stdout.write(json.dumps(rows) + "\n")
         return
     rows: list[dict] = []
@@ -219,7 +224,7 @@ def main() -> None:
              "--time-limit", str(args.time_limit), "--workers", str(args.workers),
              "--seed", str(args.seed), "--out", str(args.out)]
             + (["--from-json"] if args.from_json else [])
-            + (["--booked"] if args.booked else []),
+            + (["--open-intake"] if args.open_intake else []),
             stdout=subprocess.PIPE, text=True, check=False)
         if done.returncode != 0:
             sys.stderr.write(f"size {size}: subprocess failed (exit {done.returncode})\n")

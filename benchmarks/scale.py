@@ -10,11 +10,14 @@ objective and late orders of the booking's own plan (a valid plan with every ord
 which the engine does not see: a reference from above where the bound is one from below).
 Every plan goes through ``check_plan``. Run::
 
-    python benchmarks/scale.py --sizes 25 50 100 200 400 --limits 10 60 300 --seed 1 [--booked]
+    python benchmarks/scale.py --sizes 25 50 100 200 400 --limits 10 60 300 --seed 1
 
-With ``--booked`` the sites are booked (``suitesched generate --booked``): every order is
-servable, so the gap measures planning, not orders no plan can serve. It prints one CSV row
-per (size, limit) to stdout; copy the table into benchmarks/RESULTS.md.
+The sites are booked (``suitesched generate --booked``; ``--booked`` is accepted and changes
+nothing): every order is servable, so the gap measures planning, not orders no plan can
+serve. ``--open-intake`` takes the plain generated sites instead (``suitesched generate``),
+where some orders fit in no plan and the bound, which counts every order as servable, says
+little. It prints one CSV row per (size, limit) to stdout; copy the table into
+benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -110,12 +113,16 @@ def main() -> None:
     parser.add_argument("--limits", type=float, nargs="+", default=[10, 60, 300])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--weeks", type=int, default=4)
-    parser.add_argument("--booked", action="store_true",
-                        help="sites whose orders booked a slot (all servable)")
+    intake = parser.add_mutually_exclusive_group()
+    intake.add_argument("--booked", action="store_true",
+                        help="sites whose orders booked a slot, all servable (the default)")
+    intake.add_argument("--open-intake", action="store_true",
+                        help="plain generated sites instead, some orders servable by no plan")
     parser.add_argument("--one", nargs=2, metavar=("ORDERS", "LIMIT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        row = one_run(int(args.one[0]), float(args.one[1]), args.seed, args.weeks, args.booked)
+        row = one_run(int(args.one[0]), float(args.one[1]), args.seed, args.weeks,
+                      booked=not args.open_intake)
         sys.stdout.write(json.dumps(row) + "\n")
         return
     writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS)
@@ -125,7 +132,7 @@ def main() -> None:
             done = subprocess.run(
                 [sys.executable, str(Path(__file__)), "--one", str(size), str(limit),
                  "--seed", str(args.seed), "--weeks", str(args.weeks),
-                 *(["--booked"] if args.booked else [])],
+                 *(["--open-intake"] if args.open_intake else [])],
                 capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 sys.stderr.write(f"size {size}, limit {limit}: failed\n{done.stderr}\n")
