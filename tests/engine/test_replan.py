@@ -127,6 +127,24 @@ def test_specimen_delay_moves_the_whole_order_after_the_new_arrival() -> None:
     assert all(r.start >= arrival for r in new.qc_runs if "O4" in r.order_ids)
 
 
+def test_a_delay_past_the_stability_window_leaves_the_order_out_and_names_both_moments(
+        ) -> None:
+    # O5's fresh specimen (collected Wednesday 06:00, good for 24 h) must start by Thursday
+    # 06:00; the courier now brings it Thursday 12:00, so no plan can process it.
+    fresh = order("O5", arrival="2026-12-09T07:00", collected="2026-12-09T06:00",
+                  stability="24h", due="2026-12-14")
+    sc = scenario(SITE, [*FOUR, fresh])
+    plan = solve(sc, **LIMITS)
+    assert plan.outcome("O5").status == "scheduled"
+    new, _ = replanned(sc, plan, {"type": "specimen_delay", "at": "2026-12-08T12:00",
+                                  "order": "O5", "arrival": "2026-12-10T12:00"},
+                       now="2026-12-08T12:00")
+    outcome = new.outcome("O5")
+    assert outcome.status == "unscheduled"
+    assert outcome.reason == ("its 24 h stability window ended 2026-12-10 06:00, before the "
+                              "specimen arrives 2026-12-10 12:00")
+
+
 def test_run_failure_restart_plans_the_order_again_from_new_material() -> None:
     sc, plan = base()
     old = ops_of(plan, "O2")

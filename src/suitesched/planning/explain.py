@@ -357,6 +357,13 @@ class Explainer:
                     "shortest process from its arrival, with shifts, QC start windows and "
                     f"holidays, ends later (could start {self._span(window)})")
         stability = self._stability(gid)
+        order = self.orders[gid]
+        ends = order.latest_first_start
+        if stability and ends is not None and ends <= order.arrival:
+            # A specimen_delay can move the arrival past the window (input that says so is
+            # refused by validate): name both moments rather than an empty window.
+            return (f"its {stability} stability window ended {self._fmt(ends)}, before the "
+                    f"specimen arrives {self._fmt(order.arrival)}")
         if stability and window:
             return (f"its {stability} stability window ({self._span(window)}) leaves no "
                     "time to start it, even alone on the site")
