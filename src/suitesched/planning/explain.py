@@ -358,8 +358,8 @@ class Explainer:
                     f"holidays, ends later (could start {self._span(window)})")
         stability = self._stability(gid)
         order = self.orders[gid]
-        ends = order.latest_first_start
-        if stability and ends is not None and ends <= order.arrival:
+        ends = order.latest_first_start  # None exactly when there is no stability window
+        if ends is not None and ends <= order.arrival:
             # A specimen_delay can move the arrival past the window (input that says so is
             # refused by validate): name both moments rather than an empty window.
             return (f"its {stability} stability window ended {self._fmt(ends)}, before the "
