@@ -1,10 +1,10 @@
 """Where a plan's fix-and-optimise time goes: every move of one run, by kind.
 
-The 100-order gap target is decided by how a 60 s run spends its moves (RESULTS.md: windows
-gain steadily to the end on some sites while small moves stop paying early on others). Each
-session that asked "where does the time go" wrote its own wrapper around the engine's move
+How a 60 s run spends its moves decides much of its gap to the bound (RESULTS.md: on some
+sites the windows gain steadily to the end while the small moves stopped paying early). The
+measurements of where the time goes were taken with one-off wrappers around the engine's move
 solver; this is that wrapper, kept. It runs one generated site through ``suitesched.solve``
-exactly as ``scale.py`` does, and records:
+as ``scale.py`` does, and records:
 
 - every move: when it started (seconds from the solve's start), how long it took, its kind
   (``Window``, ``Repair``, ``WideRepair``, ``ReleaseQueue``, ``Overtaken``, ``Wide``, or
