@@ -80,13 +80,13 @@ def recording_moves(moves: list[MoveRecord], rounds: list[RoundRecord],
     def recorded_solve(self: Any, base: Any, chunk: list[str], *args: Any) -> Any:
         began = time.monotonic()
         result = solve_move(self, base, chunk, *args)
+        seconds = time.monotonic() - began  # the move alone, not the valuing below
         candidate, _ = result
         before = value(self.problem, base)
         after = None if candidate is None else value(self.problem, candidate)
         kind = "move" if type(chunk) is list else type(chunk).__name__
-        moves.append(MoveRecord(round(began - started, 2), round(time.monotonic() - began, 3),
-                                kind, len(chunk), before,
-                                after if after is not None and after < before else None))
+        moves.append(MoveRecord(round(began - started, 2), round(seconds, 3), kind, len(chunk),
+                                before, after if after is not None and after < before else None))
         return result
 
     def recorded_rounds(problem: Any, solution: Any, size: int, *args: Any,
@@ -170,8 +170,7 @@ def main() -> None:
     out = sys.stdout
     out.write(f"# {args.orders} orders, seed {args.seed}: plan {run.objective:,.2f}, "
               f"{run.scheduled} scheduled, {run.late} late, {run.violations} violations, "
-              f"{run.wall_s} s, "
-              f"{len(run.moves)} moves\n")
+              f"{run.wall_s} s, {len(run.moves)} moves\n")
     for r in run.rounds:
         out.write(f"# round at {r.started_s} s: moves of {r.size}, plan {r.value:,.2f}, "
                   f"{r.queued} queued\n")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
 import os
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from suitesched.io.scenario_reader import build_scenario
@@ -19,6 +22,19 @@ DATA = Path(__file__).parent / "data"
 def read(name: str) -> Path:
     """A path under tests/data."""
     return DATA / name
+
+
+def load_script(path: Path, name: str) -> ModuleType:
+    """A standalone script (benchmarks/, docs/) imported as module ``name``, for its functions.
+
+    The module is registered under ``name`` before it runs: dataclasses with postponed
+    annotations look their module up by name while it is being made."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 BASE_SITE: dict[str, Any] = {

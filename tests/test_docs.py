@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
 import pytest
 import typer
 
+from helpers import load_script
 from suitesched.cli import app
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -20,11 +20,7 @@ FENCE = re.compile(r"^```")
 
 
 def _load_generator():
-    spec = importlib.util.spec_from_file_location("gen_cli", DOCS / "gen_cli.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(DOCS / "gen_cli.py", "gen_cli")
 
 
 def _commands() -> set[str]:

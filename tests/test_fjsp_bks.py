@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
+
+from helpers import load_script
 
 FJSP = Path(__file__).resolve().parents[1] / "benchmarks" / "fjsp.py"
 
 
 def _fjsp_module():
-    spec = importlib.util.spec_from_file_location("fjsp_benchmark", FJSP)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(FJSP, "fjsp_benchmark")
 
 
 def test_same_instance_name_in_two_sets_gets_its_own_sets_value(tmp_path: Path) -> None:

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
+
+from helpers import load_script
 
 MOVES = Path(__file__).resolve().parents[1] / "benchmarks" / "moves.py"
 
 
 def _moves_module():
-    spec = importlib.util.spec_from_file_location("moves_benchmark", MOVES)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # Its dataclasses look their module up by name while the module is being made.
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(MOVES, "moves_benchmark")
 
 
 def test_a_run_is_recorded_move_by_move_and_the_engine_is_left_as_it_was() -> None:
