@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import sys
 import time
 from collections import defaultdict
@@ -153,6 +154,8 @@ def by_kind(moves: list[MoveRecord]) -> list[tuple[str, int, int, float, float]]
 
 
 def main() -> None:
+    from suitesched.io.plan_io import atomic_write_text
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
@@ -178,12 +181,11 @@ def main() -> None:
     writer.writerow(["kind", "orders", "moves", "thread_s", "found"])
     writer.writerows(by_kind(run.moves))
     if args.moves is not None:
-        partial = args.moves.with_name(args.moves.name + ".partial")
-        with partial.open("w", newline="") as handle:
-            rows = csv.writer(handle)
-            rows.writerow([f.name for f in fields(MoveRecord)])
-            rows.writerows(astuple(m) for m in run.moves)
-        partial.replace(args.moves)  # whole or not at all
+        table = io.StringIO()
+        rows = csv.writer(table)
+        rows.writerow([f.name for f in fields(MoveRecord)])
+        rows.writerows(astuple(m) for m in run.moves)
+        atomic_write_text(args.moves, table.getvalue())  # whole or not at all
 
 
 if __name__ == "__main__":
