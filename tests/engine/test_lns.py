@@ -20,14 +20,18 @@ from suitesched.planning.lns import (
     queue_after_repairs,
 )
 from suitesched.planning.neighbourhood import (
+    GroupIndex,
     Overtaken,
     ReleaseQueue,
     Repair,
     WaysAround,
     Wide,
     WideRepair,
+    Window,
+    arrival_windows,
     bad_groups,
     blocker_moves,
+    crew_day_windows,
     crew_moves,
     neighbourhoods,
     overtakers,
@@ -294,7 +298,7 @@ def test_a_repair_move_that_would_make_another_order_late_is_not_kept(monkeypatc
     assert bad_groups(problem, solution) == {"C"}
     params = SolveParams(workers=1, seed=0, max_deterministic_time=2.0)
     day_ticks = compiled.timeline.ticks_per_day
-    _spy_moves(monkeypatch, [neighbourhood.Repair(["C", "A"])])
+    _spy_moves(monkeypatch, [Repair(["C", "A"])])
     kept = improve(problem, solution, time_limit=30, params=params, day_ticks=day_ticks)
     assert kept.tasks == solution.tasks
     _spy_moves(monkeypatch, [["C", "A"]])
@@ -332,7 +336,7 @@ def test_a_repair_move_that_puts_one_order_late_to_put_two_on_time_is_kept(
     # the test above).
     compiled, problem, solution = _c_and_e_late_behind_a()
     assert bad_groups(problem, solution) == {"C", "E"}
-    _spy_moves(monkeypatch, [neighbourhood.Repair(["C", "E", "A"])])
+    _spy_moves(monkeypatch, [Repair(["C", "E", "A"])])
     repaired = improve(problem, solution, time_limit=30,
                        params=SolveParams(workers=1, seed=0, max_deterministic_time=2.0),
                        day_ticks=compiled.timeline.ticks_per_day)
@@ -347,7 +351,7 @@ def test_a_late_order_the_moves_left_late_is_freed_with_the_orders_that_overtook
     # freed with the orders that started from C's earliest start to its own start (A): an
     # Overtaken move, solved with the cut-off, so kept although it puts A late.
     compiled, problem, solution = _c_costlier_late_behind_a()
-    index = neighbourhood.GroupIndex.of(problem)
+    index = GroupIndex.of(problem)
     assert overtakers(problem, solution, "C", index) == ["A"]
     assert overtakers(problem, solution, "A", index) == []  # A started as early as it could
     _spy_moves(monkeypatch, [Repair(["C", "A"])])
@@ -388,7 +392,7 @@ def test_a_move_finds_only_cheaper_placements_and_nothing_once_there_is_none() -
     # Solved again on that plan, where no order is late, the move proves there is nothing
     # cheaper and returns None (solved with the plan's own cost as a cut-off).
     compiled, problem, solution = _c_late_behind_a()
-    moves = lns._Moves(problem, neighbourhood.GroupIndex.of(problem),
+    moves = lns._Moves(problem, GroupIndex.of(problem),
                        compiled.timeline.ticks_per_day, 0)
     better, _ = moves.solve(solution, ["C", "A"], 10.0, 2.0, True)
     assert better is not None
@@ -413,8 +417,7 @@ def test_two_windows_at_once_and_one_that_lost_is_made_on_top_when_it_still_fits
     assert all(full.present.values())
     start = _without(problem, full, {"A", "D"})
     # One order per move, in a fixed order: windows of A and D first, side by side.
-    calls, solve = _spy_moves(monkeypatch, [neighbourhood.Window(["A"]),
-                                            neighbourhood.Window(["D"]), ["B"], ["C"]])
+    calls, solve = _spy_moves(monkeypatch, [Window(["A"]), Window(["D"]), ["B"], ["C"]])
     params = SolveParams(workers=2, seed=0, max_deterministic_time=5.0)
     day_ticks = compiled.timeline.ticks_per_day
     result = lns.improve(problem, start, time_limit=60, params=params, day_ticks=day_ticks)
@@ -444,7 +447,7 @@ def test_a_window_that_lost_and_no_longer_fits_is_solved_again_on_top(monkeypatc
     compiled, full = _two_orders_one_suite()
     problem = compiled.problem
     start = _without(problem, full, {"A", "C"})
-    calls, _ = _spy_moves(monkeypatch, [neighbourhood.Window(["A"]), neighbourhood.Window(["C"])])
+    calls, _ = _spy_moves(monkeypatch, [Window(["A"]), Window(["C"])])
     params = SolveParams(workers=2, seed=0, max_deterministic_time=5.0)
     result = lns.improve(problem, start, time_limit=60, params=params,
                          day_ticks=compiled.timeline.ticks_per_day)
@@ -486,8 +489,6 @@ def test_fix_and_optimise_keeps_back_of_the_reasons_reserve_what_the_reasons_nee
 
 
 def test_arrival_windows_are_runs_of_orders_by_arrival_overlapping_by_half() -> None:
-    from suitesched.planning.neighbourhood import Window, arrival_windows
-
     arrivals = {"A": "2026-12-09T07:00", "B": "2026-12-07T07:00", "C": "2026-12-10T07:00",
                 "D": "2026-12-08T07:00", "E": "2026-12-11T07:00"}
     sc = scenario(site(), [order(o, arrival=a) for o, a in arrivals.items()])
@@ -501,8 +502,6 @@ def test_arrival_windows_are_runs_of_orders_by_arrival_overlapping_by_half() -> 
 
 
 def test_a_later_sweep_shifts_the_windows_and_still_covers_the_first_and_last_orders() -> None:
-    from suitesched.planning.neighbourhood import arrival_windows
-
     arrivals = [f"2026-12-{day:02d}T07:00" for day in range(7, 14)]
     sc = scenario(site(), [order(f"O{k}", arrival=a) for k, a in enumerate(arrivals)])
     problem = compile_scenario(sc, sc.horizon.start).problem
@@ -528,14 +527,14 @@ def test_a_crew_day_window_frees_the_orders_whose_people_work_that_day() -> None
     day = compiled.timeline.ticks_per_day
     assert [t for t, r in sorted(full.tasks.items(), key=lambda item: item[1].start)] == \
         ["A/process", "B/process", "D/process", "C/process"]
-    windows = neighbourhood.crew_day_windows(problem, full, day)
+    windows = crew_day_windows(problem, full, day)
     assert windows == [["A", "B"], ["C", "D"]]
-    assert all(isinstance(window, neighbourhood.Window) for window in windows)
+    assert all(isinstance(window, Window) for window in windows)
     # A lone order is no window.
-    assert neighbourhood.crew_day_windows(problem, full, day, width=1) == []
+    assert crew_day_windows(problem, full, day, width=1) == []
     # Days from noon: D's whole step falls in the day from Monday noon, B's and C's one hour
     # each, so D leads.
-    assert neighbourhood.crew_day_windows(problem, full, day, shift=day // 2) == \
+    assert crew_day_windows(problem, full, day, shift=day // 2) == \
         [["A", "B"], ["D", "B", "C"]]
 
 
@@ -544,8 +543,7 @@ def test_a_new_plan_sweeps_windows_once_the_pairs_converged_unless_an_order_is_o
     compiled, full = _four_days()
     problem = compiled.problem
     assert all(full.present.values()) and not bad_groups(problem, full)
-    monkeypatch.setattr(neighbourhood, "WINDOW", 3)  # the windows' width
-    monkeypatch.setattr(lns, "WINDOW", 3)  # and the size from which a plan has windows
+    monkeypatch.setattr(neighbourhood, "WINDOW", 3)
     # No small moves at all: the pairs have converged at once.
     calls, _ = _spy_moves(monkeypatch, [])
     params = SolveParams(workers=1, seed=0, max_deterministic_time=5.0)
@@ -577,8 +575,7 @@ def test_windows_are_swept_again_right_after_the_round_of_a_sweep_that_paid(
                      seed=0, max_deterministic_time=5.0)
     assert not bad_groups(problem, slow)
     assert objective_value(problem, slow) > objective_value(problem, full)
-    monkeypatch.setattr(neighbourhood, "WINDOW", 3)  # the windows' width
-    monkeypatch.setattr(lns, "WINDOW", 3)  # and the size from which a plan has windows
+    monkeypatch.setattr(neighbourhood, "WINDOW", 3)
     calls, _ = _spy_moves(monkeypatch, [])  # no small moves: windows only
     params = SolveParams(workers=1, seed=0, max_deterministic_time=5.0)
     result = lns.improve(problem, slow, time_limit=60, params=params,
@@ -696,7 +693,7 @@ def test_a_late_order_freed_with_its_release_rivals_is_a_window_kept_only_as_a_r
     queued = [m for m in repair_moves(problem, solution, ["C"], day_ticks)
               if isinstance(m, ReleaseQueue)]
     assert queued == [["C", "A"]]
-    assert isinstance(queued[0], neighbourhood.Window) and isinstance(queued[0], WideRepair)
+    assert isinstance(queued[0], Window) and isinstance(queued[0], WideRepair)
     # That move alone puts C on time (A, due a week later, goes second).
     _spy_moves(monkeypatch, queued)
     params = SolveParams(workers=1, seed=0, max_deterministic_time=2.0)
@@ -708,7 +705,7 @@ def test_a_late_order_freed_with_its_release_rivals_is_a_window_kept_only_as_a_r
 def test_release_queues_keep_the_time_to_repair_and_sweep_windows_stop_early() -> None:
     # A sweep window is solved with the cut-off and stopped early; a release queue frees a
     # late order, is solved without the cut-off, and needs its time to find the repair.
-    window = neighbourhood.Window(["A", "B"])
+    window = Window(["A", "B"])
     queue = ReleaseQueue(["C", "A"])
     _, window_budget, _ = lns._limits(window, 60.0, None)
     _, queue_budget, _ = lns._limits(queue, 60.0, None)

@@ -25,10 +25,10 @@ from concurrent.futures import ThreadPoolExecutor
 from suitesched.core.evaluate import objective_value
 from suitesched.core.problem import CoreProblem, Group
 from suitesched.core.solution import CoreSolution
+from suitesched.planning import neighbourhood
 from suitesched.planning.explain import reason_seconds
 from suitesched.planning.greedy import ONE_ORDER_MODEL
 from suitesched.planning.neighbourhood import (
-    WINDOW,
     GroupIndex,
     Overtaken,
     ReleaseQueue,
@@ -220,9 +220,10 @@ def improve(
     # of window moves; then the small moves again, wider, with whatever is left. Not while an
     # order is late or out: repairing it is worth far more than any wait, and windows took
     # the time of those repairs (booked 400-order site at 120 s: 8 late, 243,604, against
-    # 2 late, 171,075 without windows).
+    # 2 late, 171,075 without windows). The site must be wider than one window; WINDOW is
+    # read through its module, so that the width and this test are always the same value.
     windows = arrival_windows(problem) if focus is None and day_ticks is not None \
-        and len(problem.groups) > WINDOW else []
+        and len(problem.groups) > neighbourhood.WINDOW else []
     sweeps, swept_from = 0, best_value  # window sweeps queued; the value when the last began
     # Each late or unscheduled order gets one Overtaken move: once the moves have converged
     # with it late, or once the share OVERTAKEN_AT of the time is spent (booked seed-50 site:
