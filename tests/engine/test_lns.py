@@ -1,4 +1,6 @@
-"""Fix-and-optimise frees a bad order together with the orders that stand in its way."""
+"""Fix-and-optimise queues its moves, solves them two at a time and keeps what improves the
+plan (:mod:`suitesched.planning.lns`); which orders each move frees is tested in
+``test_neighbourhood.py``."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import dataclasses
 from collections import deque
 
 from helpers import order, scenario, site
+from small_plans import four_days, two_orders_one_suite, without
 from suitesched.core.evaluate import objective_value
 from suitesched.planning import lns, neighbourhood
 from suitesched.planning.blame import in_the_way
@@ -28,93 +31,20 @@ from suitesched.planning.neighbourhood import (
     Wide,
     WideRepair,
     Window,
-    arrival_windows,
     bad_groups,
-    blocker_moves,
-    crew_day_windows,
-    crew_moves,
-    neighbourhoods,
     overtakers,
     release_rivals,
     repair_moves,
-    slowest_groups,
     start_of_release_step_waits,
     ways_around,
 )
 from suitesched.planning.solve import plan_core
-from suitesched.planning.subproblem import BLOCKERS, blockers
+from suitesched.planning.subproblem import BLOCKERS
 from suitesched.solver.run import SolveParams
 
 
-def _two_orders_one_suite():
-    """One suite, A and C arriving together on Monday morning, planned exactly."""
-    sc = scenario(site(), [order("A"), order("C", arrival="2026-12-07T07:15")])
-    compiled = compile_scenario(sc, sc.horizon.start)
-    return compiled, plan_core(compiled, time_limit=None, workers=1, seed=0,
-                               max_deterministic_time=5.0)
-
-
-def test_blockers_are_the_orders_holding_its_resources_in_the_days_it_wants() -> None:
-    # One suite: A and C both arrive on Monday morning and take turns in it; B arrives on
-    # Thursday, outside the two days after C's earliest start.
-    sc = scenario(site(), [order("A"), order("B", arrival="2026-12-10T07:00"),
-                           order("C", arrival="2026-12-07T07:15")])
-    compiled = compile_scenario(sc, sc.horizon.start)
-    solution = plan_core(compiled, time_limit=None, workers=1, seed=0,
-                         max_deterministic_time=5.0)
-    assert all(solution.present.values())
-    day_ticks = compiled.timeline.ticks_per_day
-    assert blockers(compiled.problem, solution, "C", 3, day_ticks) == ["A"]
-    assert blockers(compiled.problem, solution, "B", 3, day_ticks) == []
-
-
-def test_a_slow_orders_crew_rivals_are_those_working_the_day_before_its_steps() -> None:
-    # One suite and two operators: A and C arrive on Monday morning, and C goes second, after
-    # A's step and the changeover; B arrives on Thursday, when nobody else works. Only C has
-    # a rival: nobody works in the day before A's step or B's.
-    sc = scenario(site(), [order("A"), order("B", arrival="2026-12-10T07:00"),
-                           order("C", arrival="2026-12-07T07:15")])
-    compiled = compile_scenario(sc, sc.horizon.start)
-    problem = compiled.problem
-    solution = plan_core(compiled, time_limit=None, workers=1, seed=0,
-                         max_deterministic_time=5.0)
-    assert all(solution.present.values())
-    day_ticks = compiled.timeline.ticks_per_day
-    assert crew_moves(problem, solution, ["C", "A", "B"], day_ticks) == [["C", "A"]]
-    # A new plan's sweep ends with the crew moves of its slowest orders.
-    sweep = neighbourhoods(problem, solution, 2, day_ticks=day_ticks)
-    assert sweep[-1:] == crew_moves(problem, solution, slowest_groups(problem, solution),
-                                    day_ticks) == [["C", "A"]]
-
-
-def test_bad_orders_are_the_missing_and_the_late_and_each_gets_narrow_moves_first() -> None:
-    compiled, solution = _two_orders_one_suite()
-    problem = compiled.problem
-    assert bad_groups(problem, solution) == set()
-    dropped = dataclasses.replace(solution, present={**solution.present, "C": False})
-    assert bad_groups(problem, dropped) == {"C"}
-    late = {g.id: dataclasses.replace(g, due=0) for g in problem.groups}
-    assert bad_groups(dataclasses.replace(problem, groups=tuple(late.values())),
-                      solution) == {"A", "C"}
-    day_ticks = compiled.timeline.ticks_per_day
-    moves = blocker_moves(problem, solution, ["C", "A"], day_ticks)
-    assert moves[:2] == [["C", "A"], ["A", "C"]]  # every bad order's narrow move first
-    assert len(moves) == 2 * len(BLOCKERS)
-
-
-def test_the_order_that_waits_for_the_suite_is_the_slowest() -> None:
-    # One suite, two orders arriving together: whichever goes second waits for the first.
-    compiled, solution = _two_orders_one_suite()
-    first_start = {g: min(r.start for t, r in solution.tasks.items() if t.startswith(f"{g}/"))
-                   for g in ("A", "C")}
-    second = max(first_start, key=first_start.get)
-    ranked = slowest_groups(compiled.problem, solution)
-    assert ranked[0] == second, (first_start, ranked)
-    assert ranked != sorted(ranked)  # not merely by id
-
-
 def test_a_move_reaches_a_day_past_its_last_order_unless_one_is_out() -> None:
-    compiled, solution = _two_orders_one_suite()
+    compiled, solution = two_orders_one_suite()
     problem = compiled.problem
     groups = list(problem.groups)
     day_ticks = compiled.timeline.ticks_per_day
@@ -204,27 +134,6 @@ def test_a_late_orders_wide_moves_are_dropped_once_it_is_on_time() -> None:
     assert _next_moves(problem, repaired, pending, 3) == [["C", "A"], ["C"]]
 
 
-def _without(problem, solution, dropped: set[str]):
-    """``solution`` with the orders ``dropped`` taken out of the plan."""
-    group_of = {t.id: t.group for t in problem.tasks}
-    hold_group = {h.id: h.group for h in problem.holds}
-    return dataclasses.replace(
-        solution,
-        present={g: p and g not in dropped for g, p in solution.present.items()},
-        tasks={t: r for t, r in solution.tasks.items() if group_of[t] not in dropped},
-        holds={h: r for h, r in solution.holds.items() if hold_group[h] not in dropped})
-
-
-def _four_days():
-    """Four orders arriving on four days, planned exactly."""
-    sc = scenario(site(), [order("A"), order("B", arrival="2026-12-08T07:00"),
-                           order("C", arrival="2026-12-09T07:00"),
-                           order("D", arrival="2026-12-10T07:00")])
-    compiled = compile_scenario(sc, sc.horizon.start)
-    full = plan_core(compiled, time_limit=None, workers=1, seed=0, max_deterministic_time=5.0)
-    return compiled, full
-
-
 def _assert_valid(compiled, solution) -> None:
     """The independent checker accepts ``solution`` as a plan."""
     import suitesched as ss
@@ -255,10 +164,10 @@ def _spy_moves(monkeypatch, moves: list[list[str]]):
 def test_two_moves_at_once_and_an_improving_move_that_lost_is_solved_again(monkeypatch) -> None:
     # Four orders on four days; A and D are taken out, and a move that frees one of them puts
     # it back.
-    compiled, full = _four_days()
+    compiled, full = four_days()
     problem = compiled.problem
     assert all(full.present.values())
-    start = _without(problem, full, {"A", "D"})
+    start = without(problem, full, {"A", "D"})
     # One order per move, in a fixed order: A and D first, side by side.
     calls, solve = _spy_moves(monkeypatch, [["A"], ["D"], ["B"], ["C"]])
     params = SolveParams(workers=2, seed=0, max_deterministic_time=5.0)
@@ -412,10 +321,10 @@ def test_two_windows_at_once_and_one_that_lost_is_made_on_top_when_it_still_fits
         monkeypatch) -> None:
     # Four orders on four days; A and D are taken out, and a window that frees one of them
     # puts it back, on its own day: both fit at once.
-    compiled, full = _four_days()
+    compiled, full = four_days()
     problem = compiled.problem
     assert all(full.present.values())
-    start = _without(problem, full, {"A", "D"})
+    start = without(problem, full, {"A", "D"})
     # One order per move, in a fixed order: windows of A and D first, side by side.
     calls, solve = _spy_moves(monkeypatch, [Window(["A"]), Window(["D"]), ["B"], ["C"]])
     params = SolveParams(workers=2, seed=0, max_deterministic_time=5.0)
@@ -444,9 +353,9 @@ def test_two_windows_at_once_and_one_that_lost_is_made_on_top_when_it_still_fits
 def test_a_window_that_lost_and_no_longer_fits_is_solved_again_on_top(monkeypatch) -> None:
     # One suite, A and C arriving together; both are taken out, and each window alone puts
     # its order into the suite first thing: both cannot be made as they were solved.
-    compiled, full = _two_orders_one_suite()
+    compiled, full = two_orders_one_suite()
     problem = compiled.problem
-    start = _without(problem, full, {"A", "C"})
+    start = without(problem, full, {"A", "C"})
     calls, _ = _spy_moves(monkeypatch, [Window(["A"]), Window(["C"])])
     params = SolveParams(workers=2, seed=0, max_deterministic_time=5.0)
     result = lns.improve(problem, start, time_limit=60, params=params,
@@ -488,59 +397,9 @@ def test_fix_and_optimise_keeps_back_of_the_reasons_reserve_what_the_reasons_nee
     assert 4.0 < move_limits[-1] <= 5.0  # the limit and what the reasons leave of the reserve
 
 
-def test_arrival_windows_are_runs_of_orders_by_arrival_overlapping_by_half() -> None:
-    arrivals = {"A": "2026-12-09T07:00", "B": "2026-12-07T07:00", "C": "2026-12-10T07:00",
-                "D": "2026-12-08T07:00", "E": "2026-12-11T07:00"}
-    sc = scenario(site(), [order(o, arrival=a) for o, a in arrivals.items()])
-    problem = compile_scenario(sc, sc.horizon.start).problem
-    windows = arrival_windows(problem, width=4)
-    # By arrival: B D A C E. Windows of four, moving by two; E, left over, gets the last one.
-    assert windows == [["B", "D", "A", "C"], ["D", "A", "C", "E"]]
-    assert all(isinstance(w, Window) for w in windows)
-    assert arrival_windows(problem, width=2) == [["B", "D"], ["D", "A"], ["A", "C"],
-                                                 ["C", "E"]]
-
-
-def test_a_later_sweep_shifts_the_windows_and_still_covers_the_first_and_last_orders() -> None:
-    arrivals = [f"2026-12-{day:02d}T07:00" for day in range(7, 14)]
-    sc = scenario(site(), [order(f"O{k}", arrival=a) for k, a in enumerate(arrivals)])
-    problem = compile_scenario(sc, sc.horizon.start).problem
-    first = arrival_windows(problem, width=4)
-    assert first == [["O0", "O1", "O2", "O3"], ["O2", "O3", "O4", "O5"],
-                     ["O3", "O4", "O5", "O6"]]
-    # Shifted by one: O1 and O2 - split by the first sweep's second window - are together
-    # in a window that is new.
-    assert arrival_windows(problem, width=4, sweep=1) == [
-        ["O0", "O1", "O2", "O3"], ["O1", "O2", "O3", "O4"], ["O3", "O4", "O5", "O6"]]
-    assert arrival_windows(problem, width=4, sweep=2) == first
-
-
-def test_a_crew_day_window_frees_the_orders_whose_people_work_that_day() -> None:
-    # One suite and one operator: A, B and C arrive on Monday, D on Tuesday. A and B are
-    # done on Monday; C waits for Tuesday and is done after D, which arrived a day later.
-    sc = scenario(site(), [order("A"), order("B", arrival="2026-12-07T07:15"),
-                           order("C", arrival="2026-12-07T07:30"),
-                           order("D", arrival="2026-12-08T07:00")])
-    compiled = compile_scenario(sc, sc.horizon.start)
-    problem = compiled.problem
-    full = plan_core(compiled, time_limit=None, workers=1, seed=0, max_deterministic_time=5.0)
-    day = compiled.timeline.ticks_per_day
-    assert [t for t, r in sorted(full.tasks.items(), key=lambda item: item[1].start)] == \
-        ["A/process", "B/process", "D/process", "C/process"]
-    windows = crew_day_windows(problem, full, day)
-    assert windows == [["A", "B"], ["C", "D"]]
-    assert all(isinstance(window, Window) for window in windows)
-    # A lone order is no window.
-    assert crew_day_windows(problem, full, day, width=1) == []
-    # Days from noon: D's whole step falls in the day from Monday noon, B's and C's one hour
-    # each, so D leads.
-    assert crew_day_windows(problem, full, day, shift=day // 2) == \
-        [["A", "B"], ["D", "B", "C"]]
-
-
 def test_a_new_plan_sweeps_windows_once_the_pairs_converged_unless_an_order_is_out(
         monkeypatch) -> None:
-    compiled, full = _four_days()
+    compiled, full = four_days()
     problem = compiled.problem
     assert all(full.present.values()) and not bad_groups(problem, full)
     monkeypatch.setattr(neighbourhood, "WINDOW", 3)
@@ -553,7 +412,7 @@ def test_a_new_plan_sweeps_windows_once_the_pairs_converged_unless_an_order_is_o
     _assert_valid(compiled, result)
     # With an order out of the plan, repairing it comes first: no windows.
     calls.clear()
-    lns.improve(problem, _without(problem, full, {"B"}), time_limit=60, params=params,
+    lns.improve(problem, without(problem, full, {"B"}), time_limit=60, params=params,
                 day_ticks=day_ticks)
     assert calls == []
     # A re-plan's repair frees only the orders events touched: no windows either.
@@ -564,7 +423,7 @@ def test_a_new_plan_sweeps_windows_once_the_pairs_converged_unless_an_order_is_o
 
 def test_windows_are_swept_again_right_after_the_round_of_a_sweep_that_paid(
         monkeypatch) -> None:
-    compiled, full = _four_days()
+    compiled, full = four_days()
     problem = compiled.problem
     # A complete plan on time in which B starts a day later than it could: the plan of the
     # same orders with B arriving with C.
@@ -604,9 +463,9 @@ def test_windows_are_swept_again_right_after_the_round_of_a_sweep_that_paid(
 def test_an_order_still_out_is_queued_for_repair_again_every_few_kept_moves(monkeypatch) -> None:
     # A, B and D are out; the moves only ever free A, B or C. D's repair moves come only
     # from the re-queue, due once two moves have been kept (A's, then B's).
-    compiled, full = _four_days()
+    compiled, full = four_days()
     problem = compiled.problem
-    start = _without(problem, full, {"A", "B", "D"})
+    start = without(problem, full, {"A", "B", "D"})
     day_ticks = compiled.timeline.ticks_per_day
     params = SolveParams(workers=1, seed=0, max_deterministic_time=5.0)
     queued: list[list[str]] = []
@@ -639,9 +498,9 @@ def test_orders_still_out_are_freed_alone_once_a_share_of_the_time_has_passed(
         monkeypatch) -> None:
     # A, B and D are out; the moves only ever free A, B or C, and no repair move is queued:
     # D can come back only when the orders still out are freed alone.
-    compiled, full = _four_days()
+    compiled, full = four_days()
     problem = compiled.problem
-    start = _without(problem, full, {"A", "B", "D"})
+    start = without(problem, full, {"A", "B", "D"})
     day_ticks = compiled.timeline.ticks_per_day
     params = SolveParams(workers=1, seed=0, max_deterministic_time=5.0)
     monkeypatch.setattr(lns, "repair_moves", lambda *args, **kwargs: [])
@@ -658,28 +517,6 @@ def test_orders_still_out_are_freed_alone_once_a_share_of_the_time_has_passed(
     stays_out = improve(problem, start, time_limit=60, params=params, day_ticks=day_ticks)
     assert ("D",) not in [chunk for chunk, _ in calls]
     assert stays_out.present["D"] is False and stays_out.present["B"] is True
-
-
-def test_release_rivals_are_orders_whose_release_step_starts_within_a_day_of_its_own(
-        monkeypatch) -> None:
-    # Four orders a day apart, each one step long: that step is each order's release step,
-    # and it starts as soon as its order arrives: it waits for nobody, so it has no rivals.
-    compiled, full = _four_days()
-    problem = compiled.problem
-    day = compiled.timeline.ticks_per_day
-    assert not any(start_of_release_step_waits(problem, full, t) for t in problem.tasks)
-    assert release_rivals(problem, full, "C", day) == []
-    # Were they waiting, each one's rivals would be those starting from a day before to a
-    # day after it, nearest first.
-    monkeypatch.setattr(neighbourhood, "start_of_release_step_waits", lambda *args: True)
-    assert release_rivals(problem, full, "C", day) == ["B"]
-    assert release_rivals(problem, full, "A", day) == []
-    monkeypatch.setattr(neighbourhood, "RELEASE_RIVALS", 1)
-    assert release_rivals(problem, full, "C", day) == ["B"]
-    # An order out of the plan neither has rivals nor is one.
-    without_b = _without(problem, full, {"B"})
-    assert release_rivals(problem, without_b, "C", day) == []
-    assert release_rivals(problem, without_b, "B", day) == []
 
 
 def test_a_late_order_freed_with_its_release_rivals_is_a_window_kept_only_as_a_repair(
