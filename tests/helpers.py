@@ -69,6 +69,22 @@ def site(**changes: Any) -> dict[str, Any]:
     return data
 
 
+def qc_site(capacity: int = 1) -> dict[str, Any]:
+    """The base site with one QC analyst and a sterility assay of ``capacity`` samples per
+    run, started on Tuesday and Thursday mornings; the process samples after its step and
+    ends with a QA review."""
+    return site(
+        operators=[{"id": "OP1", "skills": ["aseptic", "qa"], "shifts": ["day"]},
+                   {"id": "QC1", "skills": ["qc_micro"], "shifts": ["day"]}],
+        assays=[{"id": "sterility", "duration": "2d", "capacity": capacity, "analysts": 1,
+                 "skill": "qc_micro", "hands_on": "1h", "sample_max_age": "3d",
+                 "start_windows": [{"days": ["tue", "thu"], "from": "08:00", "to": "10:00"}]}],
+        processes=[{"id": "p", "steps": [copy.deepcopy(BASE_SITE["processes"][0]["steps"][0])],
+                    "qc": [{"assay": "sterility", "sample_after": "process"}],
+                    "qa_review": {"duration": "1h", "skill": "qa"}}],
+    )
+
+
 def order(order_id: str, arrival: str = "2026-12-07T07:00", due: str = "2026-12-20",
           process: str = "p", **fields: Any) -> dict[str, Any]:
     return {"order_id": order_id, "process": process, "arrival": arrival, "due": due, **fields}

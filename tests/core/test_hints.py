@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from helpers import order, scenario, site
+from helpers import order, qc_site, scenario
 from suitesched.planning.compile import compile_scenario
 from suitesched.planning.solve import plan_core
 from suitesched.solver.builder import CoreModel
@@ -17,25 +17,10 @@ def _hint_pairs(model: cp_model.CpModel) -> list[tuple[int, int]]:
     return list(zip(hint.vars, hint.values, strict=True))
 
 
-QC_SITE = site(
-    operators=[{"id": "OP1", "skills": ["aseptic", "qa"], "shifts": ["day"]},
-               {"id": "QC1", "skills": ["qc_micro"], "shifts": ["day"]}],
-    assays=[{"id": "sterility", "duration": "2d", "capacity": 2, "analysts": 1,
-             "skill": "qc_micro", "hands_on": "1h", "sample_max_age": "3d",
-             "start_windows": [{"days": ["tue", "thu"], "from": "08:00", "to": "10:00"}]}],
-    processes=[{"id": "p", "steps": [{"id": "process", "duration": "2h", "suite": True,
-                                      "operators": 1, "skill": "aseptic"}],
-                "qc": [{"assay": "sterility", "sample_after": "process"}],
-                "qa_review": {"duration": "1h", "skill": "qa"}}],
-)
-"""One suite, one operator, one QC analyst; sterility runs of two samples on Tuesday and
-Thursday mornings."""
-
-
 def test_a_plan_hinted_and_fixed_is_solved_back_to_the_same_plan() -> None:
     # Three orders on one suite, with their QC runs: every task, suite hold and run of the
     # plan must come back when the model may do nothing but follow the hint.
-    sc = scenario(QC_SITE, [order("A"), order("B", arrival="2026-12-07T09:00"),
+    sc = scenario(qc_site(capacity=2), [order("A"), order("B", arrival="2026-12-07T09:00"),
                             order("C", arrival="2026-12-08T07:00")])
     compiled = compile_scenario(sc, sc.horizon.start)
     plan = plan_core(compiled, time_limit=None, workers=1, seed=0, max_deterministic_time=5.0)

@@ -8,7 +8,7 @@ incubator, two aseptic operators on the day shift 07:00-15:30, 15-minute grid.
 
 from __future__ import annotations
 
-from helpers import hours_between, local, op, order, scenario, site, solve
+from helpers import hours_between, local, op, order, qc_site, scenario, site, solve
 
 
 def steps(*items: dict) -> list[dict]:
@@ -210,20 +210,8 @@ def test_rule6_no_use_during_down_time() -> None:
     assert op(plan, "O1", "process").start >= local("2026-12-07T12:00")
 
 
-QC_SITE = dict(
-    operators=[{"id": "OP1", "skills": ["aseptic", "qa"], "shifts": ["day"]},
-               {"id": "QC1", "skills": ["qc_micro"], "shifts": ["day"]}],
-    assays=[{"id": "sterility", "duration": "2d", "capacity": 1, "analysts": 1,
-             "skill": "qc_micro", "hands_on": "1h", "sample_max_age": "3d",
-             "start_windows": [{"days": ["tue", "thu"], "from": "08:00", "to": "10:00"}]}],
-    processes=[{"id": "p", "steps": [SUITE_STEP],
-                "qc": [{"assay": "sterility", "sample_after": "process"}],
-                "qa_review": {"duration": "1h", "skill": "qa"}}],
-)
-
-
 def test_rule7_runs_in_start_windows_after_sampling_and_within_capacity() -> None:
-    plan = solve(scenario(site(**QC_SITE), [order("O1", priority=1), order("O2", priority=5)]))
+    plan = solve(scenario(qc_site(), [order("O1", priority=1), order("O2", priority=5)]))
     runs = sorted(plan.qc_runs, key=lambda r: r.start)
     assert len(runs) == 2  # capacity 1: one sample per run
     for run in runs:
@@ -238,7 +226,7 @@ def test_rule7_sample_too_old_leaves_order_unscheduled() -> None:
     # Only Tuesday and Thursday runs; the sample keeps 3 days. The suite is down until
     # Thursday noon, so a Friday sample would wait until next Tuesday: too old - unless the
     # order is processed Thursday afternoon? Thursday sample -> next Tuesday = 5 days: too old.
-    data = site(**QC_SITE)
+    data = qc_site()
     data["suites"][0]["down"] = [{"start": "2026-12-07T00:00", "end": "2026-12-10T11:00"}]
     data["horizon"] = {"start": "2026-12-07T00:00", "days": 4}
     plan = solve(scenario(data, [order("O1")]))
@@ -246,7 +234,7 @@ def test_rule7_sample_too_old_leaves_order_unscheduled() -> None:
 
 
 def test_rule8_release_after_qc_and_review() -> None:
-    plan = solve(scenario(site(**QC_SITE), [order("O1")]))
+    plan = solve(scenario(qc_site(), [order("O1")]))
     review = op(plan, "O1", "qa_review")
     run = next(r for r in plan.qc_runs if "O1" in r.order_ids)
     assert review.start >= run.end
