@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from ortools.sat.python import cp_model
 
 from helpers import order, qc_site, scenario
@@ -20,8 +22,9 @@ def _hint_pairs(model: cp_model.CpModel) -> list[tuple[int, int]]:
 def test_a_plan_hinted_and_fixed_is_solved_back_to_the_same_plan() -> None:
     # Three orders on one suite, with their QC runs: every task, suite hold and run of the
     # plan must come back when the model may do nothing but follow the hint.
-    sc = scenario(qc_site(capacity=2), [order("A"), order("B", arrival="2026-12-07T09:00"),
-                            order("C", arrival="2026-12-08T07:00")])
+    orders = [order("A"), order("B", arrival="2026-12-07T09:00"),
+              order("C", arrival="2026-12-08T07:00")]
+    sc = scenario(qc_site(capacity=2), orders)
     compiled = compile_scenario(sc, sc.horizon.start)
     plan = plan_core(compiled, time_limit=None, workers=1, seed=0, max_deterministic_time=5.0)
     assert all(plan.present.values()) and plan.runs
@@ -47,12 +50,8 @@ def test_a_variable_is_hinted_once_inside_its_domain_and_a_fixed_one_not_at_all(
     fixed = model.new_constant(4)
     flag = model.new_bool_var("flag")
 
-    class Built:  # the one attribute of a CoreModel the hinter reads
-        pass
-
-    built = Built()
-    built.model = model
-    hinter = _Hinter(built)  # type: ignore[arg-type]
+    # The hinter reads one attribute of a CoreModel: its model.
+    hinter = _Hinter(SimpleNamespace(model=model))  # type: ignore[arg-type]
     hinter.put(x, 5)  # in the gap of x's domain: skipped
     hinter.put(x, 8)
     hinter.put(x, 1)  # x was hinted already: the first value stays

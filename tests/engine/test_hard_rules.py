@@ -15,9 +15,6 @@ def steps(*items: dict) -> list[dict]:
     return [{"id": "p", "steps": list(items)}]
 
 
-SUITE_STEP = {"id": "process", "duration": "2h", "suite": True, "operators": 1, "skill": "aseptic"}
-
-
 def test_rule1_one_operation_per_step_with_its_duration() -> None:
     sc = scenario(site(processes=steps(
         {"id": "a", "duration": "1h", "operators": 1, "skill": "aseptic"},
