@@ -192,3 +192,30 @@ def test_under_a_wall_clock_limit_the_greedy_makes_no_room_after_its_share(
     # And past its deadline the greedy makes no room: C, which fits nowhere, stays out.
     assert greedy_solution(compiled, deadline=time.monotonic()).present == \
         {"A": True, "C": False}
+
+
+def test_on_a_portfolio_site_the_greedy_makes_room_for_a_larger_share_of_the_limit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from suitesched.planning import solve as solve_module
+    from suitesched.planning.solve import plan_core
+
+    # Two orders count as a large site here: the portfolio plans them.
+    monkeypatch.setattr(solve_module, "PORTFOLIO_SITE", 1)
+    monkeypatch.setattr(solve_module, "SMALL_SITE", 1)
+    deadlines = []
+    real = solve_module.portfolio_solution
+
+    def spy(compiled, workers, deadline=None):
+        deadlines.append(deadline)
+        return real(compiled, workers, deadline=deadline)
+
+    monkeypatch.setattr(solve_module, "portfolio_solution", spy)
+    _, compiled = _one_suite_race()
+    before = time.monotonic()
+    plan_core(compiled, time_limit=10, workers=2, seed=0, max_deterministic_time=None)
+    share = greedy_module.PORTFOLIO_REPAIR_SHARE
+    assert share > greedy_module.REPAIR_SHARE
+    assert before + share * 10 <= deadlines[0] <= time.monotonic() + share * 10
+    # A deterministic limit: every rule makes room to the end.
+    plan_core(compiled, time_limit=10, workers=2, seed=0, max_deterministic_time=2.0)
+    assert deadlines[1] is None

@@ -15,6 +15,7 @@ from suitesched.planning.compile import OBJECTIVE_SCALE, Compiled, compile_scena
 from suitesched.planning.explain import plan_reasons, solve_share
 from suitesched.planning.extract import build_plan
 from suitesched.planning.greedy import (
+    PORTFOLIO_REPAIR_SHARE,
     REFLOW_SECONDS,
     REPAIR_SHARE,
     greedy_solution,
@@ -97,10 +98,11 @@ def plan_core(
                               None, time.monotonic() - started))
 
     # Under a wall-clock limit the greedy makes no more room for orders that fit nowhere
-    # after REPAIR_SHARE of it: on an open-intake 100-order site (seed 21) making room took
-    # 73 s of a 60 s limit. A deterministic limit keeps it to the end, so the plan stays
-    # reproducible.
-    deadline = started + REPAIR_SHARE * time_limit \
+    # after REPAIR_SHARE of it (PORTFOLIO_REPAIR_SHARE for the portfolio): on an open-intake
+    # 100-order site (seed 21) making room took 73 s of a 60 s limit. A deterministic limit
+    # keeps it to the end, so the plan stays reproducible.
+    repair_share = PORTFOLIO_REPAIR_SHARE if n_orders >= PORTFOLIO_SITE else REPAIR_SHARE
+    deadline = started + repair_share * time_limit \
         if time_limit is not None and max_deterministic_time is None else None
     baseline = hint
     if baseline is None and n_orders >= PORTFOLIO_SITE:
