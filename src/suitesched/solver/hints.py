@@ -32,7 +32,7 @@ class _Hinter:
         if isinstance(var, int):
             return
         index = var.index
-        if index in self.done or not _within(var, value, skip_fixed=True):
+        if index in self.done or not _worth_hinting(var, value):
             return
         self.done.add(index)
         self.indices.append(index)  # variables only: a negated literal has no domain to check
@@ -45,13 +45,13 @@ class _Hinter:
         hint.values.extend(self.values)
 
 
-def _within(var: cp_model.IntVar, value: int, *, skip_fixed: bool = False) -> bool:
-    """Whether ``value`` is in the domain of ``var`` (with ``skip_fixed``: and the domain
-    is not that one value, which needs no hint)."""
+def _worth_hinting(var: cp_model.IntVar, value: int) -> bool:
+    """Whether ``value`` is in the domain of ``var`` and that domain is not the one value
+    (a fixed variable needs no hint)."""
     domain = var.proto.domain
     if len(domain) == 2:
         lo, hi = domain[0], domain[1]
-        return lo <= value <= hi and not (skip_fixed and lo == hi)
+        return lo <= value <= hi and lo != hi
     return _in(list(domain), value)
 
 
