@@ -219,3 +219,52 @@ def test_on_a_portfolio_site_the_greedy_makes_room_for_a_larger_share_of_the_lim
     # A deterministic limit: every rule makes room to the end.
     plan_core(compiled, time_limit=10, workers=2, seed=0, max_deterministic_time=2.0)
     assert deadlines[1] is None
+
+
+def test_an_order_room_making_pushed_past_its_due_date_is_reseated_on_time(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A (due Monday) and B (due weeks later) take the one suite on Monday; C's 1-hour
+    # specimen fits nowhere. With no joint room-making, C swaps in for A, and A, put back
+    # wherever it still fits, lands on Tuesday: late. Re-seating A with the orders in its way
+    # puts it before B on Monday, and B, which has weeks, goes to Tuesday.
+    sc = scenario(site(), [order("A", due="2026-12-07"), order("B", due="2026-12-30"),
+                           order("C", collected="2026-12-07T07:00", stability="1h",
+                                 due="2026-12-31")])
+    compiled = compile_scenario(sc, sc.horizon.start)
+    monkeypatch.setattr(Inserter, "make_room", lambda *args: None)
+    solution = greedy_solution(compiled)
+    assert all(solution.present.values())
+    plan = build_plan(compiled, solution, now=sc.horizon.start, created=sc.horizon.start,
+                      workers=1, seed=0)
+    assert check_plan(sc, plan) == []
+    assert [plan.outcome(o).tardiness_hours for o in "ABC"] == [0, 0, 0]
+    assert _start(solution, "C") < _start(solution, "A") < _start(solution, "B")
+
+    monkeypatch.setattr(Inserter, "reseat", lambda *args: None)
+    unmended = build_plan(compiled, greedy_solution(compiled), now=sc.horizon.start,
+                          created=sc.horizon.start, workers=1, seed=0)
+    assert unmended.outcome("A").tardiness_hours > 0
+
+
+def test_an_order_left_out_gets_a_second_chance_once_every_order_was_tried(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Room-making for C fails the first time (on a large site the plan around it was
+    # different then); once every order was tried, C is tried again, and fits.
+    sc, compiled = _one_suite_race()
+    real = Inserter.make_room
+    calls: list[str] = []
+
+    def fails_first(self, group_id, *args):
+        calls.append(group_id)
+        return None if len(calls) == 1 else real(self, group_id, *args)
+
+    monkeypatch.setattr(Inserter, "make_room", fails_first)
+    monkeypatch.setattr(Inserter, "swap_in", lambda *args: None)
+    monkeypatch.setattr(Inserter, "reflow", lambda *args, **kwargs: None)
+    _both_placed_c_first(sc, compiled, greedy_solution(compiled))
+    assert calls == ["C", "C"]
+    # Past the deadline there is no second chance either.
+    calls.clear()
+    assert greedy_solution(compiled, deadline=time.monotonic()).present == \
+        {"A": True, "C": False}
+    assert calls == []

@@ -46,3 +46,11 @@ def objective_terms(problem: CoreProblem, solution: CoreSolution) -> dict[str, i
 
 def objective_value(problem: CoreProblem, solution: CoreSolution) -> int:
     return sum(objective_terms(problem, solution).values())
+
+
+def is_bad(group: Group, solution: CoreSolution) -> bool:
+    """Whether ``group`` is unscheduled in ``solution`` or ends there after its due tick."""
+    if not solution.present.get(group.id):
+        return True
+    end = solution.tasks.get(group.end_task or "")
+    return bool(end and group.due is not None and end.end > group.due)

@@ -22,7 +22,7 @@ import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
-from suitesched.core.evaluate import objective_value
+from suitesched.core.evaluate import is_bad, objective_value
 from suitesched.core.problem import CoreProblem, Group
 from suitesched.core.solution import CoreSolution
 from suitesched.planning import neighbourhood
@@ -39,7 +39,6 @@ from suitesched.planning.neighbourhood import (
     arrival_windows,
     bad_groups,
     crew_day_windows,
-    is_bad,
     neighbourhoods,
     overtakers,
     repair_moves,

@@ -14,7 +14,8 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 
-from suitesched.core.problem import BatchFamily, BatchMember, CoreProblem, Group, Lag, Task
+from suitesched.core.evaluate import is_bad
+from suitesched.core.problem import BatchFamily, BatchMember, CoreProblem, Lag, Task
 from suitesched.core.solution import CoreSolution
 from suitesched.planning.blame import in_the_way
 from suitesched.planning.greedy import ONE_ORDER
@@ -203,14 +204,6 @@ def slowest_groups(problem: CoreProblem, solution: CoreSolution,
 def bad_groups(problem: CoreProblem, solution: CoreSolution) -> set[str]:
     """The groups that are unscheduled or end after their due tick."""
     return {group.id for group in problem.groups if is_bad(group, solution)}
-
-
-def is_bad(group: Group, solution: CoreSolution) -> bool:
-    """Whether ``group`` is unscheduled in ``solution`` or ends there after its due tick."""
-    if not solution.present.get(group.id):
-        return True
-    end = solution.tasks.get(group.end_task or "")
-    return bool(end and group.due is not None and end.end > group.due)
 
 
 def crew_work(problem: CoreProblem, solution: CoreSolution) -> list[tuple[int, int, str]]:
