@@ -25,7 +25,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Literal
 
 from suitesched.core.evaluate import is_bad, objective_value
-from suitesched.core.problem import CoreProblem, Task
+from suitesched.core.problem import CoreProblem, Group, Task
 from suitesched.core.solution import CoreSolution
 from suitesched.planning.blame import blamed_resources, booked_by_kind
 from suitesched.planning.compile import Compiled
@@ -306,27 +306,40 @@ class Inserter:
         more patient rather than turn them away; doing it while the later orders are not yet
         booked leaves the most room (booked 400-order site: 391 -> 398 placed; RESULTS.md).
         """
+        wanted = dataclasses.replace(self.groups[group_id], optional=True,
+                                     unscheduled_cost=10**9)
+        return self._with_blockers(group_id, wanted, placed, book, min_blockers=1,
+                                   accept=lambda merged: merged.present.get(group_id, False))
+
+    def _with_blockers(self, group_id: str, wanted: Group, placed: CoreSolution, book: Book,
+                       *, min_blockers: int, accept: Callable[[CoreSolution], bool]
+                       ) -> tuple[CoreSolution, Book] | None:
+        """Solve the order (as ``wanted``) again together with the orders that hold its
+        resources in the days it wants, first 3, then 6 of them (at least ``min_blockers``),
+        those kept in the plan, from the plan as it is; the first new partial plan
+        ``accept`` takes, with its bookings, or None. :meth:`make_room` and :meth:`reseat`."""
         problem = self.problem
         partial, placed_ids = _with_runs(placed, book)
         ranked = blockers(problem, partial, group_id, max(BLOCKERS), self.ticks_per_day)
-        tried = 0
+        tried = min_blockers - 1
         for width in BLOCKERS:
             others = ranked[:width]
             if len(others) <= tried:
-                return None  # no blockers, or no more than the narrower try already freed
+                return None  # too few blockers, or no more than the narrower try freed
             tried = len(others)
-            keep = placed_ids - set(others)
-            kept_book = book_from(problem, partial, keep)
-            groups = [dataclasses.replace(self.groups[group_id], optional=True,
-                                          unscheduled_cost=10**9),
-                      *(dataclasses.replace(self.groups[g], optional=False) for g in others)]
             chunk = [group_id, *others]
+            keep = placed_ids - set(chunk)
+            kept_book = book_from(problem, partial, keep)
+            groups = [wanted, *(dataclasses.replace(self.groups[g], optional=False)
+                                for g in others)]
             sub = subproblem(problem, groups, [t for g in chunk for t in self.tasks_of[g]],
                              kept_book, problem.horizon)
             solution = solve_core(sub, self.params, hint=partial)
-            if solution.feasible and solution.present.get(group_id, False):
-                merged = merge_move(problem, partial, keep, sub, solution, kept_book)
-                merged.status = placed.status
+            if not solution.feasible:
+                continue
+            merged = merge_move(problem, partial, keep, sub, solution, kept_book)
+            merged.status = placed.status
+            if accept(merged):
                 return merged, kept_book
         return None
 
@@ -464,30 +477,11 @@ class Inserter:
         the days it wants (first 3, then 6 of them), every one of them kept in the plan.
         Returns the new partial plan and its bookings if the plan's objective falls, else
         None. The model starts from the plan as it is, so it finds at worst the same."""
-        problem = self.problem
-        partial, placed_ids = _with_runs(placed, book)
-        ranked = blockers(problem, partial, group_id, max(BLOCKERS), self.ticks_per_day)
-        value = objective_value(problem, placed)
-        tried = -1
-        for width in BLOCKERS:
-            others = ranked[:width]
-            if len(others) <= tried:
-                return None  # no more blockers than the narrower try already freed
-            tried = len(others)
-            chunk = [group_id, *others]
-            keep = placed_ids - set(chunk)
-            kept_book = book_from(problem, partial, keep)
-            groups = [dataclasses.replace(self.groups[g], optional=False) for g in chunk]
-            sub = subproblem(problem, groups, [t for g in chunk for t in self.tasks_of[g]],
-                             kept_book, problem.horizon)
-            solution = solve_core(sub, self.params, hint=partial)
-            if not solution.feasible:
-                continue
-            merged = merge_move(problem, partial, keep, sub, solution, kept_book)
-            merged.status = placed.status
-            if objective_value(problem, merged) < value:
-                return merged, kept_book
-        return None
+        value = objective_value(self.problem, placed)
+        return self._with_blockers(
+            group_id, dataclasses.replace(self.groups[group_id], optional=False), placed, book,
+            min_blockers=0,
+            accept=lambda merged: objective_value(self.problem, merged) < value)
 
     def blocking_resources(self, group_id: str, book: Book) -> list[str] | None:
         """The resources whose bookings keep the order out: with every other resource's
