@@ -9,6 +9,7 @@ import pytest
 
 from helpers import order, scenario, site
 from suitesched.check import check_plan
+from suitesched.core.solution import CoreSolution
 from suitesched.planning import greedy as greedy_module
 from suitesched.planning.compile import compile_scenario
 from suitesched.planning.extract import build_plan
@@ -18,7 +19,7 @@ from suitesched.planning.greedy import (
     greedy_solution,
     portfolio_solution,
 )
-from suitesched.planning.subproblem import book_from
+from suitesched.planning.subproblem import Book, book_from
 
 
 def _one_suite_race():
@@ -268,3 +269,76 @@ def test_an_order_left_out_gets_a_second_chance_once_every_order_was_tried(
     assert greedy_solution(compiled, deadline=time.monotonic()).present == \
         {"A": True, "C": False}
     assert calls == []
+
+
+def _placed_then_out(compiled, first: str, second: str, out: str):
+    """An inserter and the partial plan with ``first`` then ``second`` inserted, and ``out``
+    fitting nowhere around them."""
+    inserter = Inserter(compiled)
+    partial = CoreSolution(status="FEASIBLE", objective=None, bound=None, wall_seconds=0.0)
+    book = Book()
+    assert inserter.place(first, book, partial) and inserter.place(second, book, partial)
+    assert not inserter.place(out, book, partial)
+    return inserter, partial, book
+
+
+def test_a_reflow_puts_the_orders_it_moved_back_earliest_due_first() -> None:
+    # B (due weeks later) took the one suite on Monday before A (due Monday). C's 1-hour
+    # specimen fits nowhere, so it goes first and both are put back after it: A first, as it
+    # is due first, which keeps it on time; B, which has weeks, goes after it. Put back in
+    # the sequence they had, B would take the slot after C and A would end late.
+    sc = scenario(site(), [order("A", due="2026-12-07"), order("B", due="2026-12-30"),
+                           order("C", collected="2026-12-07T07:00", stability="1h",
+                                 due="2026-12-31")])
+    compiled = compile_scenario(sc, sc.horizon.start)
+    inserter, partial, book = _placed_then_out(compiled, "B", "A", "C")
+    assert _start(partial, "B") < _start(partial, "A")
+
+    reflowed = inserter.reflow("C", partial, book)
+    assert reflowed is not None
+    solution = reflowed[0]
+    assert all(solution.present.values())
+    assert _start(solution, "C") < _start(solution, "A") < _start(solution, "B")
+    plan = build_plan(compiled, solution, now=sc.horizon.start, created=sc.horizon.start,
+                      workers=1, seed=0)
+    assert check_plan(sc, plan) == []
+    assert [plan.outcome(o).tardiness_hours for o in "ABC"] == [0, 0, 0]
+
+
+def test_a_reflow_leaves_a_blocker_that_cannot_go_back_where_it_was(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # X and A hold both suites on Monday at 07:00, and C's 1-hour specimen fits nowhere. Both
+    # are taken out for C; X, due first, would go back first but (as on a full site, where
+    # neither room-making nor a swap can place it again) no longer fits anywhere. It stays
+    # where it was, and C takes A's suite instead; A goes back after it.
+    two_suites = site(suites=[{"id": "S1", "changeover": "2h"}, {"id": "S2", "changeover": "2h"}],
+                      operators=[{"id": f"OP{i}", "skills": ["aseptic", "qa"], "shifts": ["day"]}
+                                 for i in (1, 2, 3)])
+    sc = scenario(two_suites, [order("X", due="2026-12-08"), order("A", due="2026-12-30"),
+                               order("C", collected="2026-12-07T07:00", stability="1h",
+                                     due="2026-12-31")])
+    compiled = compile_scenario(sc, sc.horizon.start)
+    inserter, partial, book = _placed_then_out(compiled, "X", "A", "C")
+    assert _start(partial, "X") == _start(partial, "A")
+
+    real_insert = Inserter.insert
+
+    def x_never_fits_again(self, group_id, *args, **kwargs):
+        return None if group_id == "X" else real_insert(self, group_id, *args, **kwargs)
+
+    monkeypatch.setattr(Inserter, "insert", x_never_fits_again)
+    monkeypatch.setattr(Inserter, "make_room", lambda *args: None)
+    monkeypatch.setattr(Inserter, "swap_in", lambda *args: None)
+    reflowed = inserter.reflow("C", partial, book)
+    assert reflowed is not None
+    solution = reflowed[0]
+    assert all(solution.present.values())
+    assert {t: r for t, r in solution.tasks.items() if t.startswith("X/")} == \
+        {t: r for t, r in partial.tasks.items() if t.startswith("X/")}
+    assert _start(solution, "C") == _start(partial, "X") < _start(solution, "A")
+    plan = build_plan(compiled, solution, now=sc.horizon.start, created=sc.horizon.start,
+                      workers=1, seed=0)
+    assert check_plan(sc, plan) == []
+
+    monkeypatch.setattr(greedy_module, "REFLOW_STAYING", 0)
+    assert inserter.reflow("C", partial, book) is None
