@@ -431,10 +431,12 @@ class Inserter:
             while len(staying) <= REFLOW_STAYING:
                 others = sorted((g for g in chosen if g not in staying), key=put_back_first)
                 keep = placed_ids - set(others)
-                entered = self.insert(group_id, book_from(problem, partial, keep))
+                kept_book = book_from(problem, partial, keep)
+                entered = self.insert(group_id, kept_book)
                 if entered is None:
                     break
-                reflowed, stuck = self._put_back(partial, keep, entered, others, give_up_at)
+                reflowed, stuck = self._put_back(partial, keep, kept_book, entered, others,
+                                                 give_up_at)
                 if reflowed is not None:
                     reflowed[0].status = placed.status
                     return reflowed
@@ -443,16 +445,15 @@ class Inserter:
                 staying.append(stuck)
         return None
 
-    def _put_back(self, partial: CoreSolution, keep: set[str],
+    def _put_back(self, partial: CoreSolution, keep: set[str], kept_book: Book,
                   entered: tuple[CoreProblem, CoreSolution], others: list[str],
                   give_up_at: float | None
                   ) -> tuple[tuple[CoreSolution, Book] | None, str | None]:
-        """:meth:`reflow`'s one try: the plan of the orders ``keep`` and the order as it
-        ``entered``, then ``others`` put back in this sequence. Returns the new partial plan
-        and its bookings, or (None, the order that did not fit), or (None, None) after
-        ``give_up_at``."""
+        """:meth:`reflow`'s one try: the plan of the orders ``keep`` (booked in
+        ``kept_book``, which this try takes over) and the order as it ``entered``, then
+        ``others`` put back in this sequence. Returns the new partial plan and its bookings,
+        or (None, the order that did not fit), or (None, None) after ``give_up_at``."""
         problem = self.problem
-        kept_book = book_from(problem, partial, keep)
         trial = merge_move(problem, partial, keep, *entered, kept_book)
         for other in others:
             if give_up_at is not None and time.monotonic() > give_up_at:
