@@ -342,3 +342,34 @@ def test_a_reflow_leaves_a_blocker_that_cannot_go_back_where_it_was(
 
     monkeypatch.setattr(greedy_module, "REFLOW_STAYING", 0)
     assert inserter.reflow("C", partial, book) is None
+
+
+def test_an_order_that_fits_only_late_is_reseated_before_the_order_in_its_way(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # One suite, a 5-hour step on the day shift. B arrived on Monday evening and, due weeks
+    # later, was booked for Tuesday morning; A arrives on Tuesday, due that day, and the
+    # only room left is Wednesday: late. A planner would give A Tuesday and B Wednesday.
+    long_step = site(processes=[{"id": "p", "steps": [
+        {"id": "process", "duration": "5h", "suite": True, "operators": 1,
+         "skill": "aseptic"}]}])
+    sc = scenario(long_step, [order("B", arrival="2026-12-07T16:00", due="2026-12-30"),
+                              order("A", arrival="2026-12-08T07:00", due="2026-12-08")])
+    compiled = compile_scenario(sc, sc.horizon.start)
+    assert dispatch_order(compiled) == ["B", "A"]
+    previews: list[CoreSolution] = []
+    solution = greedy_solution(compiled, preview=previews.append)
+    assert all(solution.present.values())
+    assert _start(solution, "A") < _start(solution, "B")
+    # While it re-seats, the plain insertion (A after B) is reported as the first plan.
+    assert len(previews) == 1 and all(previews[0].present.values())
+    assert _start(previews[0], "B") < _start(previews[0], "A")
+    plan = build_plan(compiled, solution, now=sc.horizon.start, created=sc.horizon.start,
+                      workers=1, seed=0)
+    assert check_plan(sc, plan) == []
+    assert [plan.outcome(o).tardiness_hours for o in "AB"] == [0, 0]
+
+    # Without the re-seat A keeps the slot plain insertion gave it, a day late.
+    monkeypatch.setattr(Inserter, "reseat", lambda *args: None)
+    plain = build_plan(compiled, greedy_solution(compiled), now=sc.horizon.start,
+                       created=sc.horizon.start, workers=1, seed=0)
+    assert plain.outcome("A").tardiness_hours > 0
