@@ -368,7 +368,13 @@ def test_an_order_that_fits_only_late_is_reseated_before_the_order_in_its_way(
     assert check_plan(sc, plan) == []
     assert [plan.outcome(o).tardiness_hours for o in "AB"] == [0, 0]
 
-    # Without the re-seat A keeps the slot plain insertion gave it, a day late.
+    # On a site as large as RESEAT_LATE_SITE, where its time is what fix-and-optimise
+    # lacks, A keeps the slot plain insertion gave it, a day late; the same without re-seats.
+    monkeypatch.setattr(greedy_module, "RESEAT_LATE_SITE", 2)
+    large = build_plan(compiled, greedy_solution(compiled), now=sc.horizon.start,
+                       created=sc.horizon.start, workers=1, seed=0)
+    assert large.outcome("A").tardiness_hours > 0
+    monkeypatch.setattr(greedy_module, "RESEAT_LATE_SITE", 200)
     monkeypatch.setattr(Inserter, "reseat", lambda *args: None)
     plain = build_plan(compiled, greedy_solution(compiled), now=sc.horizon.start,
                        created=sc.horizon.start, workers=1, seed=0)

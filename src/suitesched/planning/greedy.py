@@ -7,9 +7,9 @@ as a planner shifts booked slots to fit one more patient (see :meth:`Inserter.ma
 or failing that swaps places with one of them (:meth:`Inserter.swap_in`), or goes first and
 the dozen or two orders that hold what is full go back after it, earliest due first
 (:meth:`Inserter.reflow`);
-orders that making room pushed past their due date, and orders that fit only after it, are
-re-seated at once (:meth:`Inserter.mend`), and an order still out gets a second try once every
-order was tried;
+orders that making room pushed past their due date, and on smaller sites orders that fit
+only after it, are re-seated at once (:meth:`Inserter.mend`), and an order still out gets a
+second try once every order was tried;
 a re-plan's kept orders never move. Each insertion is a tiny exact model of *one* order (its
 steps, suite, people, equipment and QC runs against the capacity already booked), so every
 placement respects every hard rule; the result is both the baseline a user would otherwise have
@@ -86,6 +86,13 @@ fix-and-optimise to repair. On the booked 100-order sites the reflows that place
 took 0.8 and 2.5 s (seeds 22 and 10); the one that failed (seed 31) took 18 s of a 60 s limit,
 and fix-and-optimise served that order anyway. On large sites reflows take longer and place
 orders nothing else does, so they keep their time."""
+RESEAT_LATE_SITE = 200
+"""Sites with fewer orders re-seat an order whose plain insertion fits only after its due date
+at once (the greedy loop in :func:`greedy_solution`). At 100 orders it pays: 43 of the 56
+booked sites whose greedy plan had a late order get a cheaper one, and at 60 s on 19 of them
+no run ends with an order late (2 before). On large sites its time is what fix-and-optimise
+lacks: on booked 400-order seed 53 the greedy took 65 s instead of 32 and the 120 s plan
+ended with 3 late (none before), though seed 71 went from 4 late to none (RESULTS.md)."""
 WINDOW_DAYS = 35
 """Each insertion first looks this far after the order's arrival (a small model), then, if the
 order does not fit, over the whole timeline."""
@@ -150,9 +157,10 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
                     preview: Callable[[CoreSolution], None] | None = None) -> CoreSolution:
     """Insert the orders one by one; an order that fits nowhere stays unscheduled.
 
-    Without ``start``, an order that fits nowhere, or only late, is re-placed with its
-    blockers (unless ``make_room`` is false: the benchmarks' booked sites are booked by plain
-    insertion, so that they stay the same instances as the engine changes).
+    Without ``start``, an order that fits nowhere (or, below :data:`RESEAT_LATE_SITE`
+    orders, only late) is re-placed with its blockers (unless ``make_room`` is false: the
+    benchmarks' booked sites are booked by plain insertion, so that they stay the same
+    instances as the engine changes).
 
     With ``start`` (a re-plan's kept orders), its present orders stay exactly as they are and
     only the others are inserted around them. Orders in ``one_try`` (a re-plan's orders that
@@ -181,6 +189,7 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
     else:
         book = Book()
     inserter = Inserter(compiled, params)
+    reseat_late = len(compiled.orders) < RESEAT_LATE_SITE
     # Orders that did not fit before either come last: a repair serves what the events
     # touched (and a promised slot offer) first.
     order = sorted(dispatch_order(compiled, rule), key=lambda g: g in one_try)
@@ -220,11 +229,11 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
                 result.present[group_id] = False
                 continue
             if inserter.place(group_id, book, result, one_try=group_id in one_try):
-                if may_make_room() and is_bad(inserter.groups[group_id], result):
+                if reseat_late and may_make_room() and \
+                        is_bad(inserter.groups[group_id], result):
                     # It fits only after its due date: re-seat it with the orders in its
                     # way, as room-making's victims are, while the later orders are not yet
-                    # booked (booked 100-order sites: 42 of the 56 greedy plans with an
-                    # order late get cheaper; RESULTS.md).
+                    # booked (see RESEAT_LATE_SITE).
                     preview_from(position)
                     result, book = inserter.mend(result, book, [group_id])
                 continue
