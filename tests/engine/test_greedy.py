@@ -374,7 +374,7 @@ def test_an_order_that_fits_only_late_is_reseated_before_the_order_in_its_way(
     large = build_plan(compiled, greedy_solution(compiled), now=sc.horizon.start,
                        created=sc.horizon.start, workers=1, seed=0)
     assert large.outcome("A").tardiness_hours > 0
-    monkeypatch.setattr(greedy_module, "RESEAT_LATE_SITE", 200)
+    monkeypatch.undo()
     monkeypatch.setattr(Inserter, "reseat", lambda *args: None)
     plain = build_plan(compiled, greedy_solution(compiled), now=sc.horizon.start,
                        created=sc.horizon.start, workers=1, seed=0)
