@@ -35,12 +35,17 @@ def _start(solution, group: str) -> int:
     return min(r.start for t, r in solution.tasks.items() if t.startswith(f"{group}/"))
 
 
+def _plan_of(sc, compiled, solution):
+    """The plan of a greedy solution, as the engine would write it at the horizon's start."""
+    return build_plan(compiled, solution, now=sc.horizon.start, created=sc.horizon.start,
+                      workers=1, seed=0)
+
+
 def _both_placed_c_first(sc, compiled, solution):
     """Both orders in, C before A, and the plan passes the independent checker."""
     assert solution.present == {"A": True, "C": True}
     assert _start(solution, "C") < _start(solution, "A")
-    plan = build_plan(compiled, solution, now=sc.horizon.start, created=sc.horizon.start,
-                      workers=1, seed=0)
+    plan = _plan_of(sc, compiled, solution)
     assert check_plan(sc, plan) == []
     return plan
 
@@ -65,8 +70,7 @@ def test_while_room_is_made_the_plain_insertion_is_previewed_as_a_valid_plan() -
     solution = greedy_solution(compiled, preview=previews.append)
     assert solution.present == {"A": True, "C": True, "D": True}
     assert [p.present for p in previews] == [{"A": True, "C": False, "D": True}]
-    preview_plan = build_plan(compiled, previews[0], now=sc.horizon.start,
-                              created=sc.horizon.start, workers=1, seed=0)
+    preview_plan = _plan_of(sc, compiled, previews[0])
     assert check_plan(sc, preview_plan) == []
     # Where no room is made, nothing is previewed: the plan is the plain insertion.
     _, race = _one_suite_race()
@@ -235,15 +239,13 @@ def test_an_order_room_making_pushed_past_its_due_date_is_reseated_on_time(
     monkeypatch.setattr(Inserter, "make_room", lambda *args: None)
     solution = greedy_solution(compiled)
     assert all(solution.present.values())
-    plan = build_plan(compiled, solution, now=sc.horizon.start, created=sc.horizon.start,
-                      workers=1, seed=0)
+    plan = _plan_of(sc, compiled, solution)
     assert check_plan(sc, plan) == []
     assert [plan.outcome(o).tardiness_hours for o in "ABC"] == [0, 0, 0]
     assert _start(solution, "C") < _start(solution, "A") < _start(solution, "B")
 
     monkeypatch.setattr(Inserter, "reseat", lambda *args: None)
-    unmended = build_plan(compiled, greedy_solution(compiled), now=sc.horizon.start,
-                          created=sc.horizon.start, workers=1, seed=0)
+    unmended = _plan_of(sc, compiled, greedy_solution(compiled))
     assert unmended.outcome("A").tardiness_hours > 0
 
 
@@ -299,8 +301,7 @@ def test_a_reflow_puts_the_orders_it_moved_back_earliest_due_first() -> None:
     solution = reflowed[0]
     assert all(solution.present.values())
     assert _start(solution, "C") < _start(solution, "A") < _start(solution, "B")
-    plan = build_plan(compiled, solution, now=sc.horizon.start, created=sc.horizon.start,
-                      workers=1, seed=0)
+    plan = _plan_of(sc, compiled, solution)
     assert check_plan(sc, plan) == []
     assert [plan.outcome(o).tardiness_hours for o in "ABC"] == [0, 0, 0]
 
@@ -336,8 +337,7 @@ def test_a_reflow_leaves_a_blocker_that_cannot_go_back_where_it_was(
     assert {t: r for t, r in solution.tasks.items() if t.startswith("X/")} == \
         {t: r for t, r in partial.tasks.items() if t.startswith("X/")}
     assert _start(solution, "C") == _start(partial, "X") < _start(solution, "A")
-    plan = build_plan(compiled, solution, now=sc.horizon.start, created=sc.horizon.start,
-                      workers=1, seed=0)
+    plan = _plan_of(sc, compiled, solution)
     assert check_plan(sc, plan) == []
 
     monkeypatch.setattr(greedy_module, "REFLOW_STAYING", 0)
@@ -363,19 +363,16 @@ def test_an_order_that_fits_only_late_is_reseated_before_the_order_in_its_way(
     # While it re-seats, the plain insertion (A after B) is reported as the first plan.
     assert len(previews) == 1 and all(previews[0].present.values())
     assert _start(previews[0], "B") < _start(previews[0], "A")
-    plan = build_plan(compiled, solution, now=sc.horizon.start, created=sc.horizon.start,
-                      workers=1, seed=0)
+    plan = _plan_of(sc, compiled, solution)
     assert check_plan(sc, plan) == []
     assert [plan.outcome(o).tardiness_hours for o in "AB"] == [0, 0]
 
     # On a site as large as RESEAT_LATE_SITE, where its time is what fix-and-optimise
     # lacks, A keeps the slot plain insertion gave it, a day late; the same without re-seats.
     monkeypatch.setattr(greedy_module, "RESEAT_LATE_SITE", 2)
-    large = build_plan(compiled, greedy_solution(compiled), now=sc.horizon.start,
-                       created=sc.horizon.start, workers=1, seed=0)
+    large = _plan_of(sc, compiled, greedy_solution(compiled))
     assert large.outcome("A").tardiness_hours > 0
     monkeypatch.undo()
     monkeypatch.setattr(Inserter, "reseat", lambda *args: None)
-    plain = build_plan(compiled, greedy_solution(compiled), now=sc.horizon.start,
-                       created=sc.horizon.start, workers=1, seed=0)
+    plain = _plan_of(sc, compiled, greedy_solution(compiled))
     assert plain.outcome("A").tardiness_hours > 0
