@@ -18,6 +18,7 @@ from suitesched.planning.greedy import (
     dispatch_order,
     greedy_solution,
     portfolio_solution,
+    reseat_late_orders,
 )
 from suitesched.planning.subproblem import Book, book_from
 
@@ -244,7 +245,7 @@ def test_an_order_room_making_pushed_past_its_due_date_is_reseated_on_time(
     assert [plan.outcome(o).tardiness_hours for o in "ABC"] == [0, 0, 0]
     assert _start(solution, "C") < _start(solution, "A") < _start(solution, "B")
 
-    monkeypatch.setattr(Inserter, "reseat", lambda *args: None)
+    monkeypatch.setattr(Inserter, "reseat", lambda *args, **kwargs: None)
     unmended = _plan_of(sc, compiled, greedy_solution(compiled))
     assert unmended.outcome("A").tardiness_hours > 0
 
@@ -344,15 +345,20 @@ def test_a_reflow_leaves_a_blocker_that_cannot_go_back_where_it_was(
     assert inserter.reflow("C", partial, book) is None
 
 
+def _one_long_step() -> dict:
+    """A site of one suite whose process is one 5-hour step on the day shift: one order a
+    day."""
+    return site(processes=[{"id": "p", "steps": [
+        {"id": "process", "duration": "5h", "suite": True, "operators": 1,
+         "skill": "aseptic"}]}])
+
+
 def test_an_order_that_fits_only_late_is_reseated_before_the_order_in_its_way(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # One suite, a 5-hour step on the day shift. B arrived on Monday evening and, due weeks
     # later, was booked for Tuesday morning; A arrives on Tuesday, due that day, and the
     # only room left is Wednesday: late. A planner would give A Tuesday and B Wednesday.
-    long_step = site(processes=[{"id": "p", "steps": [
-        {"id": "process", "duration": "5h", "suite": True, "operators": 1,
-         "skill": "aseptic"}]}])
-    sc = scenario(long_step, [order("B", arrival="2026-12-07T16:00", due="2026-12-30"),
+    sc = scenario(_one_long_step(), [order("B", arrival="2026-12-07T16:00", due="2026-12-30"),
                               order("A", arrival="2026-12-08T07:00", due="2026-12-08")])
     compiled = compile_scenario(sc, sc.horizon.start)
     assert dispatch_order(compiled) == ["B", "A"]
@@ -368,11 +374,42 @@ def test_an_order_that_fits_only_late_is_reseated_before_the_order_in_its_way(
     assert [plan.outcome(o).tardiness_hours for o in "AB"] == [0, 0]
 
     # On a site as large as RESEAT_LATE_SITE, where its time is what fix-and-optimise
-    # lacks, A keeps the slot plain insertion gave it, a day late; the same without re-seats.
+    # lacks, the greedy keeps A late; the portfolio re-seats it once its winner is chosen.
     monkeypatch.setattr(greedy_module, "RESEAT_LATE_SITE", 2)
     large = _plan_of(sc, compiled, greedy_solution(compiled))
     assert large.outcome("A").tardiness_hours > 0
+    for workers in (1, 2):
+        winner = portfolio_solution(compiled, workers=workers)
+        assert all(winner.present.values()) and _start(winner, "A") < _start(winner, "B")
+        assert check_plan(sc, _plan_of(sc, compiled, winner)) == []
+    # That last re-seat is room-making's too: past the deadline A keeps its late slot.
+    past = portfolio_solution(compiled, workers=2, deadline=time.monotonic() - 1)
+    assert _plan_of(sc, compiled, past).outcome("A").tardiness_hours > 0
     monkeypatch.undo()
-    monkeypatch.setattr(Inserter, "reseat", lambda *args: None)
+    monkeypatch.setattr(Inserter, "reseat", lambda *args, **kwargs: None)
     plain = _plan_of(sc, compiled, greedy_solution(compiled))
     assert plain.outcome("A").tardiness_hours > 0
+
+
+def test_the_large_sites_last_reseat_puts_no_order_late_that_was_on_time() -> None:
+    # B (priority 5) arrived on Monday evening and holds Tuesday, its due date; A
+    # (priority 1) arrives on Tuesday, due that day, and fits only on Wednesday. Swapping
+    # them lowers the weighted tardiness but puts B late: the plain re-seat swaps them, the
+    # portfolio's last re-seat (which fix-and-optimise cannot undo cheaply) does not.
+    sc = scenario(_one_long_step(), [
+        order("B", arrival="2026-12-07T16:00", due="2026-12-08", priority=5),
+        order("A", arrival="2026-12-08T07:00", due="2026-12-08", priority=1)])
+    compiled = compile_scenario(sc, sc.horizon.start)
+    inserter = Inserter(compiled)
+
+    def plain() -> CoreSolution:
+        solution = greedy_solution(compiled, make_room=False)
+        assert inserter.late(solution) == {"A"}
+        return solution
+
+    before = plain()
+    swapped, _ = inserter.mend(before, book_from(compiled.problem, before, {"A", "B"}), {"A"})
+    assert inserter.late(swapped) == {"B"}
+    assert check_plan(sc, _plan_of(sc, compiled, swapped)) == []
+    kept = reseat_late_orders(compiled, plain())
+    assert inserter.late(kept) == {"A"} and check_plan(sc, _plan_of(sc, compiled, kept)) == []
