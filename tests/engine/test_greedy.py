@@ -358,8 +358,9 @@ def test_an_order_that_fits_only_late_is_reseated_before_the_order_in_its_way(
     # One suite, a 5-hour step on the day shift. B arrived on Monday evening and, due weeks
     # later, was booked for Tuesday morning; A arrives on Tuesday, due that day, and the
     # only room left is Wednesday: late. A planner would give A Tuesday and B Wednesday.
-    sc = scenario(_one_long_step(), [order("B", arrival="2026-12-07T16:00", due="2026-12-30"),
-                              order("A", arrival="2026-12-08T07:00", due="2026-12-08")])
+    sc = scenario(_one_long_step(), [
+        order("B", arrival="2026-12-07T16:00", due="2026-12-30"),
+        order("A", arrival="2026-12-08T07:00", due="2026-12-08")])
     compiled = compile_scenario(sc, sc.horizon.start)
     assert dispatch_order(compiled) == ["B", "A"]
     previews: list[CoreSolution] = []

@@ -164,8 +164,8 @@ def reseat_late_orders(compiled: Compiled, plan: CoreSolution, deadline: float |
     with this re-seat with none.
 
     A re-seat that puts an order late that was on time is not kept here, though the plan
-    gets cheaper: on seed 53 such trades left the winner with 3 late instead of 2
-    (RESULTS.md)."""
+    gets cheaper: on seed 53 (both rules to the end, no deadline) such a trade left the
+    winner with 3 late instead of 2, in a dearer plan (RESULTS.md)."""
     inserter = Inserter(compiled)
     served = {g for g, present in plan.present.items() if present}
     mended, book = inserter.mend(
