@@ -167,9 +167,12 @@ def reseat_late_orders(compiled: Compiled, plan: CoreSolution, deadline: float |
     gets cheaper: on seed 53 (both rules to the end, no deadline) such a trade left the
     winner with 3 late instead of 2, in a dearer plan (RESULTS.md)."""
     inserter = Inserter(compiled)
+    late = inserter.late(plan)
+    if not late:
+        return plan  # nothing to re-seat: no copy, no bookings to rebuild
     served = {g for g, present in plan.present.items() if present}
     mended, book = inserter.mend(
-        _copy_plan(plan), book_from(compiled.problem, plan, served), inserter.late(plan),
+        _copy_plan(plan), book_from(compiled.problem, plan, served), late,
         keep_going=lambda: deadline is None or time.monotonic() < deadline, keep_on_time=True)
     mended.runs = book.all_runs()
     return mended
@@ -528,11 +531,11 @@ class Inserter:
         return {g for g, present in plan.present.items()
                 if present and is_bad(self.groups[g], plan)}
 
-    def mend(self, placed: CoreSolution, book: Book, made_late: Collection[str], *,
+    def mend(self, placed: CoreSolution, book: Book, late_orders: Collection[str], *,
              keep_going: Callable[[], bool] | None = None, keep_on_time: bool = False
              ) -> tuple[CoreSolution, Book]:
-        """Re-seat each order in ``made_late`` (the orders room-making just pushed past their
-        due date, or any late ones), the latest first, with the orders in its way (see
+        """Re-seat each order in ``late_orders`` (the orders room-making just pushed past
+        their due date, or any late ones), the latest first, with the orders in its way (see
         :meth:`reseat`), as long as ``keep_going`` (if given) says so. With ``keep_on_time``
         a re-seat that puts an order late that was on time is not kept.
 
@@ -546,7 +549,7 @@ class Inserter:
             group = self.groups[group_id]
             return placed.tasks[group.end_task or ""].end - (group.due or 0)
 
-        for group_id in sorted(made_late, key=lambda g: (-lateness(g), g)):
+        for group_id in sorted(late_orders, key=lambda g: (-lateness(g), g)):
             if keep_going is not None and not keep_going():
                 break
             if not is_bad(self.groups[group_id], placed):
