@@ -349,15 +349,15 @@ class Wide(list):
 
 
 class Repair(list):
-    """A move that frees a late or unscheduled order with orders in its way: kept only if it makes
-    no other order late or drops it, unless it leaves fewer orders late or out than before, or
-    fewer out (:func:`~suitesched.planning.lns.trades_late_orders`). Trading one late order for another rarely
-    ends well: the order pushed late has usually started days before and cannot move back (booked
-    seed-20 site: a harvest at the end of an 8-day expansion; the order stayed late to the end),
-    while a way around it that puts no other order late was the next move. Two or more put on time
-    for one put late is progress, though: the booked seed-51 site, with 12 orders late in the greedy
-    plan, refused such a move (5 late to 4, 569,220 cheaper) and ended with 3 late, 51.5 % above the
-    bound; keeping it, 2 late and 44.1 % (RESULTS.md)."""
+    """A move that frees a late or unscheduled order with orders in its way: kept only if it
+    makes no other order late or drops it, unless it leaves fewer orders late or out than before, or
+    fewer out (:func:`~suitesched.planning.lns.trades_late_orders`). Trading one late order for
+    another rarely ends well: the order pushed late has usually started days before and cannot
+    move back (booked seed-20 site: a harvest at the end of an 8-day expansion; the order stayed
+    late to the end), while a way around it that puts no other order late was the next move. Two
+    or more put on time for one put late is progress, though: the booked seed-51 site, with 12
+    orders late in the greedy plan, refused such a move (5 late to 4, 569,220 cheaper) and ended
+    with 3 late, 51.5 % above the bound; keeping it, 2 late and 44.1 % (RESULTS.md)."""
 
 
 class WideRepair(Repair, Wide):
