@@ -132,8 +132,8 @@ not converged before. Once the round of a sweep that paid is over, the windows a
 again, shifted (see :func:`arrival_windows`), while time is left."""
 
 
-def trades_late_orders(bad_before: set[str], bad_after: set[str], out_before: int = 0,
-                       out_after: int = 0) -> bool:
+def trades_late_orders(bad_before: set[str], bad_after: set[str], out_before: int,
+                       out_after: int) -> bool:
     """Whether a move that leaves ``bad_after`` late or unscheduled (``bad_before`` before it;
     ``out_after`` and ``out_before`` of them unscheduled) puts another order late or out
     without leaving fewer such orders, nor fewer out: a :class:`Repair` move that does is not
