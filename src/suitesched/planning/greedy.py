@@ -92,7 +92,8 @@ at once (the greedy loop in :func:`greedy_solution`). At 100 orders it pays: 43 
 booked sites whose greedy plan had a late order get a cheaper one, and at 60 s on 19 of them
 no run ends with an order late (2 before). On large sites its time is what fix-and-optimise
 lacks: on booked 400-order seed 53 the greedy took 65 s instead of 32 and the 120 s plan
-ended with 3 late (none before), though seed 71 went from 4 late to none. There the
+ended with 3 late (none in the run before; that site ends either way from run to run), though
+seed 71 went from 4 late to none. There the
 portfolio re-seats the late orders of its winner once, at the end
 (:func:`reseat_late_orders`; RESULTS.md)."""
 WINDOW_DAYS = 35
