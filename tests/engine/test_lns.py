@@ -243,6 +243,30 @@ def test_a_repair_move_that_serves_an_order_left_out_is_kept_though_it_puts_anot
     _assert_valid(compiled, repaired)
 
 
+def test_a_late_order_whose_repair_was_refused_as_a_trade_is_freed_next_with_its_overtakers(
+        monkeypatch) -> None:
+    # Freeing C with A only trades C's lateness for A's: refused. The trade's orders are freed
+    # next with those that overtook C (here E, faked, as E really started after C): C and E
+    # first and A late is cheaper, and an Overtaken move keeps whatever is cheaper.
+    compiled, problem, solution = _c_and_e_late_behind_a()
+    assert bad_groups(problem, solution) == {"C", "E"}
+    _spy_moves(monkeypatch, [Repair(["C", "A"])])
+    monkeypatch.setattr(lns, "overtakers",
+                        lambda problem, solution, gid, index: ["E"] if gid == "C" else [])
+    kinds: list[tuple[str, tuple[str, ...]]] = []
+    solve = lns._Moves.solve
+    monkeypatch.setattr(lns._Moves, "solve", lambda self, base, chunk, *args: (
+        kinds.append((type(chunk).__name__, tuple(chunk))) or solve(self, base, chunk, *args)))
+    repaired = improve(problem, solution, time_limit=30,
+                       params=SolveParams(workers=1, seed=0, max_deterministic_time=2.0),
+                       day_ticks=compiled.timeline.ticks_per_day)
+    assert kinds[:2] == [("Repair", ("C", "A")), ("ContestedRepair", ("C", "A", "E"))]
+    assert kinds.count(("ContestedRepair", ("C", "A", "E"))) == 1  # once per late order
+    assert bad_groups(problem, repaired) == {"A"}
+    assert objective_value(problem, repaired) < objective_value(problem, solution)
+    _assert_valid(compiled, repaired)
+
+
 def _c_and_e_late_behind_a():
     """One suite: A, C and E arrive together and the greedy books them in that order. C and E
     are due an hour after the first and the second slot ends (in time only had both gone

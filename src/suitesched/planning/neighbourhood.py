@@ -394,6 +394,14 @@ class Overtaken(Wide, Window):
     cheaper, whoever ends late then; dropped, as a :class:`Wide` move, once its order is on time."""
 
 
+class ContestedRepair(Repair, Overtaken):
+    """A late order's refused trade's orders with orders that overtook it
+    (:func:`~suitesched.planning.lns.contested_move`): solved as an :class:`Overtaken` move,
+    kept, as a :class:`Repair`, only if it puts no order late in another's place: it is
+    tried because such a trade was refused, and keeping the same trade with more orders
+    moved would undo the refusal."""
+
+
 def overtakers(problem: CoreProblem, solution: CoreSolution, gid: str,
                index: GroupIndex) -> list[str]:
     """The orders that took a suite (:func:`suite_starts`) from the earliest ``gid`` could
