@@ -247,24 +247,35 @@ def test_a_late_order_whose_repair_was_refused_as_a_trade_is_freed_next_with_its
         monkeypatch) -> None:
     # Freeing C with A only trades C's lateness for A's: refused. The trade's orders are freed
     # next with those that overtook C (here E, faked, as E really started after C): C and E
-    # first and A late is cheaper, and an Overtaken move keeps whatever is cheaper.
+    # first and A late is cheaper and leaves fewer orders late, so this repair is kept.
     compiled, problem, solution = _c_and_e_late_behind_a()
     assert bad_groups(problem, solution) == {"C", "E"}
     _spy_moves(monkeypatch, [Repair(["C", "A"])])
     monkeypatch.setattr(lns, "overtakers",
                         lambda problem, solution, gid, index: ["E"] if gid == "C" else [])
-    kinds: list[tuple[str, tuple[str, ...]]] = []
-    solve = lns._Moves.solve
-    monkeypatch.setattr(lns._Moves, "solve", lambda self, base, chunk, *args: (
-        kinds.append((type(chunk).__name__, tuple(chunk))) or solve(self, base, chunk, *args)))
-    repaired = improve(problem, solution, time_limit=30,
-                       params=SolveParams(workers=1, seed=0, max_deterministic_time=2.0),
-                       day_ticks=compiled.timeline.ticks_per_day)
+    kinds = _record_kinds(monkeypatch)
+    repaired = _improve_deterministically(compiled, problem, solution)
     assert kinds[:2] == [("Repair", ("C", "A")), ("ContestedRepair", ("C", "A", "E"))]
     assert kinds.count(("ContestedRepair", ("C", "A", "E"))) == 1  # once per late order
     assert bad_groups(problem, repaired) == {"A"}
     assert objective_value(problem, repaired) < objective_value(problem, solution)
     _assert_valid(compiled, repaired)
+
+
+def _record_kinds(monkeypatch) -> list[tuple[str, tuple[str, ...]]]:
+    """Record each move fix-and-optimise solves: its kind and its orders."""
+    kinds: list[tuple[str, tuple[str, ...]]] = []
+    solve = lns._Moves.solve
+    monkeypatch.setattr(lns._Moves, "solve", lambda self, base, chunk, *args: (
+        kinds.append((type(chunk).__name__, tuple(chunk))) or solve(self, base, chunk, *args)))
+    return kinds
+
+
+def _improve_deterministically(compiled, problem, solution):
+    """Fix-and-optimise on one worker with a deterministic limit."""
+    return improve(problem, solution, time_limit=30,
+                   params=SolveParams(workers=1, seed=0, max_deterministic_time=2.0),
+                   day_ticks=compiled.timeline.ticks_per_day)
 
 
 def _c_and_e_late_behind_a():
@@ -316,13 +327,9 @@ def test_a_late_order_the_moves_left_late_is_freed_with_the_orders_that_overtook
     assert overtakers(problem, solution, "A", index) == []  # A started as early as it could
     _spy_moves(monkeypatch, [Repair(["C", "A"])])
     monkeypatch.setattr(lns, "overtakers", overtakers)
-    kinds: list[tuple[str, tuple[str, ...]]] = []
     solve = lns._Moves.solve
-    monkeypatch.setattr(lns._Moves, "solve", lambda self, base, chunk, *args: (
-        kinds.append((type(chunk).__name__, tuple(chunk))) or solve(self, base, chunk, *args)))
-    traded = improve(problem, solution, time_limit=30,
-                     params=SolveParams(workers=1, seed=0, max_deterministic_time=2.0),
-                     day_ticks=compiled.timeline.ticks_per_day)
+    kinds = _record_kinds(monkeypatch)
+    traded = _improve_deterministically(compiled, problem, solution)
     assert kinds[:2] == [("Repair", ("C", "A")), ("Overtaken", ("C", "A"))]
     assert kinds.count(("Overtaken", ("C", "A"))) == 1  # once per late order
     assert bad_groups(problem, traded) == {"A"}
