@@ -166,7 +166,7 @@ def contested_move(problem: CoreProblem, solution: CoreSolution, trade: list[str
     seed-139 site the last late order's repairs put the order they displaced 432 ticks late,
     and no repair of that one put it back; the move of the repair's four orders and twelve
     overtakers, solved from the run's final plan, put every order on time at the bound's
-    level (66,970.75 -> 42,246.75, 7 s; the order's Overtaken move of all 30: 28 s, 2 late;
+    level (67,570.75 -> 42,246.75, 7 s; the order's Overtaken move of all 30: 28 s, 2 late;
     RESULTS.md)."""
     gid = trade[0]
     others = [o for o in overtakers(problem, solution, gid, index) if o not in trade]
