@@ -234,9 +234,7 @@ def test_a_repair_move_that_serves_an_order_left_out_is_kept_though_it_puts_anot
     problem = dataclasses.replace(compiled.problem, groups=tuple(groups.values()))
     assert bad_groups(problem, solution) == {"C"}
     _spy_moves(monkeypatch, [Repair(["C", "A"])])
-    repaired = improve(problem, solution, time_limit=30,
-                       params=SolveParams(workers=1, seed=0, max_deterministic_time=2.0),
-                       day_ticks=compiled.timeline.ticks_per_day)
+    repaired = _improve_deterministically(compiled, problem, solution)
     assert repaired.present == {"A": True, "C": True}
     assert bad_groups(problem, repaired) == {"A"}
     assert objective_value(problem, repaired) < objective_value(problem, solution)
@@ -308,9 +306,7 @@ def test_a_repair_move_that_puts_one_order_late_to_put_two_on_time_is_kept(
     compiled, problem, solution = _c_and_e_late_behind_a()
     assert bad_groups(problem, solution) == {"C", "E"}
     _spy_moves(monkeypatch, [Repair(["C", "E", "A"])])
-    repaired = improve(problem, solution, time_limit=30,
-                       params=SolveParams(workers=1, seed=0, max_deterministic_time=2.0),
-                       day_ticks=compiled.timeline.ticks_per_day)
+    repaired = _improve_deterministically(compiled, problem, solution)
     assert bad_groups(problem, repaired) == {"A"}
     assert objective_value(problem, repaired) < objective_value(problem, solution)
     _assert_valid(compiled, repaired)
