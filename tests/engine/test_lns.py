@@ -23,6 +23,7 @@ from suitesched.planning.lns import (
     queue_after_repairs,
 )
 from suitesched.planning.neighbourhood import (
+    ContestedRepair,
     GroupIndex,
     Overtaken,
     ReleaseQueue,
@@ -605,3 +606,14 @@ def test_release_queues_keep_the_time_to_repair_and_sweep_windows_stop_early() -
     # A deterministic run's share of its budget still caps both.
     assert lns._limits(queue, 60.0, 0.01)[1] == 0.01
     assert lns._limits(queue, 3.0, None)[0] == 3.0
+
+
+def test_a_contested_move_gets_less_time_than_the_overtaken_move_it_is_solved_as() -> None:
+    # Its repair, when there is one, comes early; without one, an Overtaken move's full
+    # budget ran 25 s on the wall to keep the order late (booked seed-51 site).
+    contested = ContestedRepair(["C", "A", "E"])
+    overtaken = Overtaken(["C", "A", "E"])
+    seconds, budget, _ = lns._limits(contested, 60.0, None)
+    assert (seconds, budget) == (lns.CONTESTED_SECONDS, lns.CONTESTED_BUDGET)
+    assert budget < lns._limits(overtaken, 60.0, None)[1] == lns.OVERTAKEN_BUDGET
+    assert seconds < lns._limits(overtaken, 60.0, None)[0] == lns.OVERTAKEN_SECONDS

@@ -132,6 +132,16 @@ CONTESTED_OVERTAKERS = 12
 orders in its :class:`ContestedRepair` move (see :func:`contested_move`). From the final plan
 of a 60 s run of the booked 100-order seed-139 site: with 8 nothing cheaper, with 12 every
 order on time (7 s), with 16 one order late (RESULTS.md)."""
+CONTESTED_SECONDS = 10.0
+"""Most wall seconds a :class:`ContestedRepair` move gets."""
+CONTESTED_BUDGET = 0.2
+"""Most deterministic seconds a :class:`ContestedRepair` move gets, less than an
+:class:`Overtaken` move's :data:`OVERTAKEN_BUDGET`. Its model, with the trade's orders and the
+overtakers free, takes long on the wall for its deterministic time (1.0 took 4-25 s), and its
+repair, when there is one, comes first. Captured from 60 s runs of the booked 100-order sites
+and solved again: on seeds 139 (twice), 20 and 136 the move's plan at 1.0 was found by 0.1,
+on seed 113 nearly (726,000 against 721,500 before scaling); on seed 51, at 1.0 it ran 25 s
+to keep the order late, at 0.2 it gave up in 9.5 s (RESULTS.md)."""
 WINDOWS_AT = 0.4
 """Share of the improvement's time after which the window sweep starts, if the pairs have
 not converged before. Once the round of a sweep that paid is over, the windows are swept
@@ -158,8 +168,8 @@ def contested_move(problem: CoreProblem, solution: CoreSolution, trade: list[str
     """The move tried once a :class:`Repair` move of a late order was refused as a trade
     (:func:`trades_late_orders`): its orders with the first :data:`CONTESTED_OVERTAKERS`
     orders that overtook the late order (:func:`overtakers`), solved as an :class:`Overtaken`
-    move, with the cut-off, and kept only if it trades no late orders (a
-    :class:`ContestedRepair`). None if no order overtook it.
+    move, with the cut-off, on a smaller budget (:data:`CONTESTED_BUDGET`), and kept only if
+    it trades no late orders (a :class:`ContestedRepair`). None if no order overtook it.
 
     The trade says the order can be on time, but only in a place another order needs; that
     order in turn needs a place that the orders queued after it hold. On the booked 100-order
@@ -431,7 +441,9 @@ def _usable(reason_reserve: float, bad: set[str]) -> float:
 def _limits(chunk: list[str], left: float, share: float | None) -> tuple[float, float, bool]:
     """A move's wall limit, deterministic limit and whether only the latter counts (with
     ``share``, the deterministic time left per move tried at once)."""
-    if isinstance(chunk, Overtaken):
+    if isinstance(chunk, ContestedRepair):
+        seconds, budget = CONTESTED_SECONDS, CONTESTED_BUDGET
+    elif isinstance(chunk, Overtaken):
         seconds, budget = OVERTAKEN_SECONDS, OVERTAKEN_BUDGET
     elif isinstance(chunk, ReleaseQueue):
         seconds, budget = WINDOW_SECONDS, RELEASE_QUEUE_BUDGET

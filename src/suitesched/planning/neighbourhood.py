@@ -396,10 +396,11 @@ class Overtaken(Wide, Window):
 
 class ContestedRepair(Repair, Overtaken):
     """A late order's refused trade's orders with orders that overtook it
-    (:func:`~suitesched.planning.lns.contested_move`): solved as an :class:`Overtaken` move,
-    kept, as a :class:`Repair`, only if it puts no order late in another's place: it is
-    tried because such a trade was refused, and keeping the same trade with more orders
-    moved would undo the refusal."""
+    (:func:`~suitesched.planning.lns.contested_move`): solved as an :class:`Overtaken` move
+    on a smaller budget (:data:`~suitesched.planning.lns.CONTESTED_BUDGET`), kept, as a
+    :class:`Repair`, only if it puts no order late in another's place: it is tried because
+    such a trade was refused, and keeping the same trade with more orders moved would undo
+    the refusal."""
 
 
 def overtakers(problem: CoreProblem, solution: CoreSolution, gid: str,
