@@ -261,6 +261,27 @@ def test_a_late_order_whose_repair_was_refused_as_a_trade_is_freed_next_with_its
     _assert_valid(compiled, repaired)
 
 
+def test_a_late_order_is_freed_with_its_nearest_overtakers_before_its_overtaken_move(
+        monkeypatch) -> None:
+    # C and E are late behind A and no move is queued. Once the moves have converged, C
+    # (overtaken, faked here, by A and E) is freed first, before its Overtaken move, with
+    # its nearest overtaker only (one, not twelve, for this test): C first and A late is
+    # refused as a trade, as a repair would be, so the trade's orders are freed with C's
+    # other overtaker next: C and E first and A late leaves fewer orders late.
+    compiled, problem, solution = _c_and_e_late_behind_a()
+    assert bad_groups(problem, solution) == {"C", "E"}
+    _spy_moves(monkeypatch, [])
+    monkeypatch.setattr(lns, "CONTESTED_OVERTAKERS", 1)
+    monkeypatch.setattr(lns, "overtakers", lambda problem, solution, gid, index:
+                        ["A", "E"] if gid == "C" else [])
+    kinds = _record_kinds(monkeypatch)
+    repaired = _improve_deterministically(compiled, problem, solution)
+    assert kinds[:2] == [("ContestedRepair", ("C", "A")), ("ContestedRepair", ("C", "A", "E"))]
+    assert kinds.count(("ContestedRepair", ("C", "A"))) == 1  # once per late order
+    assert bad_groups(problem, repaired) == {"A"}
+    _assert_valid(compiled, repaired)
+
+
 def _record_kinds(monkeypatch) -> list[tuple[str, tuple[str, ...]]]:
     """Record each move fix-and-optimise solves: its kind and its orders."""
     kinds: list[tuple[str, tuple[str, ...]]] = []
