@@ -129,9 +129,11 @@ moves still pay, and the Overtaken moves took both cores for most of the rest of
 RESULTS.md)."""
 CONTESTED_OVERTAKERS = 12
 """How many of the orders that overtook a late order (the latest first) join a refused trade's
-orders in its :class:`ContestedRepair` move (see :func:`contested_move`). From the final plan
-of a 60 s run of the booked 100-order seed-139 site: with 8 nothing cheaper, with 12 every
-order on time (7 s), with 16 one order late (RESULTS.md)."""
+orders in its :class:`ContestedRepair` move (see :func:`contested_move`), or the late order
+alone in its own (``near_overtaker_moves`` in :func:`improve`). From the final plan of a 60 s
+run of the booked 100-order seed-139 site: with 8 nothing cheaper, with 12 every order on
+time (7 s), with 16 one order late; on the 150-order seed-202 site, the order alone with 12
+put both late orders on time, with 16 one (RESULTS.md)."""
 CONTESTED_SECONDS = 10.0
 """Most wall seconds a :class:`ContestedRepair` move gets."""
 CONTESTED_BUDGET = 0.2
