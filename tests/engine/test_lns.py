@@ -247,13 +247,8 @@ def test_a_late_order_whose_repair_was_refused_as_a_trade_is_freed_next_with_its
     # Freeing C with A only trades C's lateness for A's: refused. The trade's orders are freed
     # next with those that overtook C (here E, faked, as E really started after C): C and E
     # first and A late is cheaper and leaves fewer orders late, so this repair is kept.
-    compiled, problem, solution = _c_and_e_late_behind_a()
-    assert bad_groups(problem, solution) == {"C", "E"}
-    _spy_moves(monkeypatch, [Repair(["C", "A"])])
-    monkeypatch.setattr(lns, "overtakers",
-                        lambda problem, solution, gid, index: ["E"] if gid == "C" else [])
-    kinds = _record_kinds(monkeypatch)
-    repaired = _improve_deterministically(compiled, problem, solution)
+    compiled, problem, solution, kinds, repaired = _improve_c_and_e_overtaken(
+        monkeypatch, [Repair(["C", "A"])], overtaking_c=["E"])
     assert kinds[:2] == [("Repair", ("C", "A")), ("ContestedRepair", ("C", "A", "E"))]
     assert kinds.count(("ContestedRepair", ("C", "A", "E"))) == 1  # once per late order
     assert bad_groups(problem, repaired) == {"A"}
@@ -268,14 +263,9 @@ def test_a_late_order_is_freed_with_its_nearest_overtakers_before_its_overtaken_
     # its nearest overtaker only (one, not twelve, for this test): C first and A late is
     # refused as a trade, as a repair would be, so the trade's orders are freed with C's
     # other overtaker next: C and E first and A late leaves fewer orders late.
-    compiled, problem, solution = _c_and_e_late_behind_a()
-    assert bad_groups(problem, solution) == {"C", "E"}
-    _spy_moves(monkeypatch, [])
     monkeypatch.setattr(lns, "CONTESTED_OVERTAKERS", 1)
-    monkeypatch.setattr(lns, "overtakers", lambda problem, solution, gid, index:
-                        ["A", "E"] if gid == "C" else [])
-    kinds = _record_kinds(monkeypatch)
-    repaired = _improve_deterministically(compiled, problem, solution)
+    compiled, problem, _, kinds, repaired = _improve_c_and_e_overtaken(
+        monkeypatch, [], overtaking_c=["A", "E"])
     assert kinds[:2] == [("ContestedRepair", ("C", "A")), ("ContestedRepair", ("C", "A", "E"))]
     assert kinds.count(("ContestedRepair", ("C", "A"))) == 1  # once per late order
     assert bad_groups(problem, repaired) == {"A"}
@@ -289,6 +279,21 @@ def _record_kinds(monkeypatch) -> list[tuple[str, tuple[str, ...]]]:
     monkeypatch.setattr(lns._Moves, "solve", lambda self, base, chunk, *args: (
         kinds.append((type(chunk).__name__, tuple(chunk))) or solve(self, base, chunk, *args)))
     return kinds
+
+
+def _improve_c_and_e_overtaken(monkeypatch, moves: list[list[str]], overtaking_c: list[str]):
+    """Fix-and-optimise of :func:`_c_and_e_late_behind_a`'s plan (C and E late) trying only
+    ``moves`` and the moves it queues itself, with C overtaken, faked, by ``overtaking_c`` and
+    no other order overtaken; the site, the plan, each move solved (:func:`_record_kinds`) and
+    the plan it ends with."""
+    compiled, problem, solution = _c_and_e_late_behind_a()
+    assert bad_groups(problem, solution) == {"C", "E"}
+    _spy_moves(monkeypatch, moves)
+    monkeypatch.setattr(lns, "overtakers", lambda problem, solution, gid, index:
+                        list(overtaking_c) if gid == "C" else [])
+    kinds = _record_kinds(monkeypatch)
+    repaired = _improve_deterministically(compiled, problem, solution)
+    return compiled, problem, solution, kinds, repaired
 
 
 def _improve_deterministically(compiled, problem, solution):
