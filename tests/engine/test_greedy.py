@@ -127,6 +127,48 @@ def test_when_neither_room_nor_a_swap_works_the_order_goes_first_and_its_blocker
     assert greedy_solution(compiled).present == {"A": True, "C": False}
 
 
+def test_with_a_spare_core_the_reflow_runs_alongside_room_making_and_changes_no_plan(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # As soon as C needs room, its reflow starts on a second thread. Here room-making places
+    # C, so the reflow is cancelled and the plan is room-making's; where neither room-making
+    # nor a swap places C, it is the reflow's. Either way the plan is the one-core plan.
+    sc, compiled = _one_suite_race()
+    real_reflow = Inserter.reflow
+    calls: list[tuple[bool, threading.Event | None]] = []
+
+    def watched(self, group_id, placed, book, give_up_at=None, cancelled=None):
+        calls.append((threading.current_thread() is threading.main_thread(), cancelled))
+        return real_reflow(self, group_id, placed, book, give_up_at, cancelled)
+
+    monkeypatch.setattr(Inserter, "reflow", watched)
+    one_core = greedy_solution(compiled)
+    assert calls == []  # room-making placed C: no reflow
+    two_cores = greedy_solution(compiled, spare_core=True)
+    assert (two_cores.present, two_cores.tasks) == (one_core.present, one_core.tasks)
+    assert len(calls) == 1
+    on_main, cancelled = calls[0]
+    assert not on_main and cancelled is not None and cancelled.is_set()
+
+    calls.clear()
+    monkeypatch.setattr(Inserter, "make_room", lambda *args: None)
+    monkeypatch.setattr(Inserter, "swap_in", lambda *args: None)
+    one_core = greedy_solution(compiled)
+    two_cores = greedy_solution(compiled, spare_core=True)
+    _both_placed_c_first(sc, compiled, two_cores)
+    assert two_cores.tasks == one_core.tasks
+    assert [on_main for on_main, _ in calls] == [True, False]
+    assert calls[1][1] is not None and not calls[1][1].is_set()
+    # A reflow cancelled before it starts puts nothing back: C stays out.
+    inserter = Inserter(compiled)
+    partial = CoreSolution(status="FEASIBLE", objective=None, bound=None, wall_seconds=0.0)
+    book = Book()
+    assert inserter.place("A", book, partial) and not inserter.place("C", book, partial)
+    stopped = threading.Event()
+    stopped.set()
+    assert real_reflow(inserter, "C", partial, book, cancelled=stopped) is None
+    assert real_reflow(inserter, "C", partial, book) is not None
+
+
 def test_the_resource_that_keeps_an_order_out_is_named_and_the_others_are_not() -> None:
     # Once A holds the only suite, C would fit if the suite were free; the operators and the
     # incubator A also books are not what keeps C out.
@@ -176,12 +218,13 @@ def test_under_a_wall_clock_limit_the_greedy_makes_no_room_after_its_share(
     from suitesched.planning.solve import plan_core
 
     monkeypatch.setattr(solve_module, "SMALL_SITE", 1)  # the greedy first, even for two orders
-    deadlines, reflow_limits = [], []
+    deadlines, reflow_limits, spare_cores = [], [], []
     real = solve_module.greedy_solution
 
     def spy(compiled, *args, **kwargs):
         deadlines.append(kwargs.get("deadline"))
         reflow_limits.append(kwargs.get("reflow_seconds"))
+        spare_cores.append(kwargs.get("spare_core"))
         return real(compiled, *args, **kwargs)
 
     monkeypatch.setattr(solve_module, "greedy_solution", spy)
@@ -195,6 +238,9 @@ def test_under_a_wall_clock_limit_the_greedy_makes_no_room_after_its_share(
     plan_core(compiled, time_limit=10, workers=1, seed=0, max_deterministic_time=2.0)
     assert deadlines[1] is None
     assert reflow_limits == [greedy_module.REFLOW_SECONDS, None]
+    # With a second worker the reflow may run on the core the greedy leaves idle.
+    plan_core(compiled, time_limit=10, workers=2, seed=0, max_deterministic_time=2.0)
+    assert spare_cores == [False, False, True]
     # And past its deadline the greedy makes no room: C, which fits nowhere, stays out.
     assert greedy_solution(compiled, deadline=time.monotonic()).present == \
         {"A": True, "C": False}

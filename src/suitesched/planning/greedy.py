@@ -79,6 +79,14 @@ the other rule on the other core, was still making room at 70 % of the limit: cu
 one run in three ended with 399 of 400 orders served; with 85 % it placed all 400 at 78 s.
 On seeds 0, 1, 3 and 11 the portfolio is done by 43 s, so the share never binds
 (RESULTS.md)."""
+REFLOW_ALONGSIDE = True
+"""Whether a new plan with two or more workers runs the reflow of an order that fits nowhere
+(the slowest way to place it) on the second core from the start, alongside the attempts
+to make room for it and to swap it in, instead of after them. Below ``solve.PORTFOLIO_SITE``
+orders the greedy otherwise leaves that core idle. The plan is the one-core plan (the first
+of the three in that order that places the order wins); the booked 100-order seed-145 site,
+which makes room for six orders, got its greedy plan in 28.7-34.6 s instead of 33.6-47.6 s,
+and at 60 s its fix-and-optimise lacks exactly that time (RESULTS.md)."""
 REFLOW_SECONDS = 5.0
 """Under a wall-clock limit, how long one reflow may take on a site below
 ``solve.PORTFOLIO_SITE`` orders before it gives up and leaves the order out, for
@@ -185,7 +193,8 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
                     rule: DispatchRule = "due", deadline: float | None = None,
                     reflow_seconds: float | None = None,
                     stop: threading.Event | None = None,
-                    preview: Callable[[CoreSolution], None] | None = None) -> CoreSolution:
+                    preview: Callable[[CoreSolution], None] | None = None,
+                    spare_core: bool = False) -> CoreSolution:
     """Insert the orders one by one; an order that fits nowhere stays unscheduled.
 
     Without ``start``, an order that fits nowhere (or, below :data:`RESEAT_LATE_SITE`
@@ -199,7 +208,9 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
     ``rule`` is the dispatch rule (:func:`dispatch_order`). After ``deadline`` (a
     ``time.monotonic()`` value) no room is made any more; once ``stop`` is set the orders not
     yet inserted stay out (another rule's plan has won). With ``reflow_seconds`` (wall-clock
-    limits only) a reflow gives up after that long (see :data:`REFLOW_SECONDS`).
+    limits only) a reflow gives up after that long (see :data:`REFLOW_SECONDS`). With
+    ``spare_core`` an order's reflow runs on a second thread while room is made for it and it
+    is swapped in (see :data:`REFLOW_ALONGSIDE`).
 
     ``preview``, if given, is called (from another thread, before this returns) with the plain
     insertion's plan as soon as the first order needs room made or re-seating: the orders
@@ -234,14 +245,28 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
         # order together with those that hold its resources (a re-plan keeps them).
         nonlocal result, book
         late_before = inserter.late(result)
+        give_up_at = None if reflow_seconds is None else time.monotonic() + reflow_seconds
+        cancelled = threading.Event()
+        reflowing = spare.submit(inserter.reflow, group_id, result, book, give_up_at,
+                                 cancelled) if spare_core else None
         made = inserter.make_room(group_id, result, book) or \
-            inserter.swap_in(group_id, result, book) or \
-            inserter.reflow(group_id, result, book, give_up_at=None if reflow_seconds is None
-                            else time.monotonic() + reflow_seconds)
+            inserter.swap_in(group_id, result, book)
+        if reflowing is not None:
+            # The first of the three that places the order wins, in this order whatever the
+            # timing: the plan stays the same as without the second thread.
+            if made is not None:
+                # Not waited for: it stops at its next put-back, and nothing changes the plan
+                # and bookings it reads (room-making's plan and bookings are new objects).
+                cancelled.set()
+            else:
+                made = reflowing.result()
+        else:
+            made = made or inserter.reflow(group_id, result, book, give_up_at=give_up_at)
         if made is not None:
             result, book = inserter.mend(*made, inserter.late(made[0]) - late_before)
 
-    with ThreadPoolExecutor(max_workers=1) as background:  # a thread only once submitted
+    with ThreadPoolExecutor(max_workers=1) as background, \
+            ThreadPoolExecutor(max_workers=1) as spare:  # a thread only once submitted
 
         def preview_from(position: int) -> None:
             # The plan so far and the rest by plain insertion, handed on while the greedy
@@ -444,7 +469,8 @@ class Inserter:
         return None
 
     def reflow(self, group_id: str, placed: CoreSolution, book: Book,
-               give_up_at: float | None = None) -> tuple[CoreSolution, Book] | None:
+               give_up_at: float | None = None, cancelled: threading.Event | None = None
+               ) -> tuple[CoreSolution, Book] | None:
         """Place an order that fits nowhere, even by a swap, *before* the dozen or two orders
         most in its way: take them out, insert the order, then put them back one by one,
         those that must start soonest first, then the earliest due first. Returns the new
@@ -455,10 +481,16 @@ class Inserter:
         planner re-books the patients of the days the order wants around it - each
         re-insertion is one cheap one-order model, so two dozen cost a few seconds. A blocker
         that cannot be put back stays where it was for the next try (:data:`REFLOW_STAYING`).
-        After ``give_up_at`` (a ``time.monotonic()`` value) no more orders are put back: None.
+        After ``give_up_at`` (a ``time.monotonic()`` value), or once ``cancelled`` is set, no
+        more orders are put back: None.
         """
         problem = self.problem
         partial, placed_ids = _with_runs(placed, book)
+
+        def gave_up() -> bool:
+            return (give_up_at is not None and time.monotonic() > give_up_at) or \
+                (cancelled is not None and cancelled.is_set())
+
         blamed = self.blocking_resources(group_id, book)
         targeted = blockers(problem, partial, group_id, max(REFLOW_BLOCKERS),
                             self.ticks_per_day, on=blamed) if blamed else []
@@ -484,6 +516,8 @@ class Inserter:
             # first around it, up to REFLOW_STAYING of them.
             staying: list[str] = []
             while len(staying) <= REFLOW_STAYING:
+                if gave_up():
+                    return None
                 others = sorted((g for g in chosen if g not in staying), key=put_back_first)
                 keep = placed_ids - set(others)
                 kept_book = book_from(problem, partial, keep)
@@ -491,7 +525,7 @@ class Inserter:
                 if entered is None:
                     break
                 reflowed, stuck = self._put_back(partial, keep, kept_book, entered, others,
-                                                 give_up_at)
+                                                 gave_up)
                 if reflowed is not None:
                     reflowed[0].status = placed.status
                     return reflowed
@@ -502,16 +536,16 @@ class Inserter:
 
     def _put_back(self, partial: CoreSolution, keep: set[str], kept_book: Book,
                   entered: tuple[CoreProblem, CoreSolution], others: list[str],
-                  give_up_at: float | None
+                  gave_up: Callable[[], bool]
                   ) -> tuple[tuple[CoreSolution, Book] | None, str | None]:
         """:meth:`reflow`'s one try: the plan of the orders ``keep`` (booked in
         ``kept_book``, which this try takes over) and the order as it ``entered``, then
         ``others`` put back in this sequence. Returns the new partial plan and its bookings,
-        or (None, the order that did not fit), or (None, None) after ``give_up_at``."""
+        or (None, the order that did not fit), or (None, None) once it ``gave_up``."""
         problem = self.problem
         trial = merge_move(problem, partial, keep, *entered, kept_book)
         for other in others:
-            if give_up_at is not None and time.monotonic() > give_up_at:
+            if gave_up():
                 return None, None
             moved = self.insert(other, kept_book)
             if moved is not None:

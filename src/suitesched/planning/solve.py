@@ -16,6 +16,7 @@ from suitesched.planning.explain import plan_reasons, solve_share
 from suitesched.planning.extract import build_plan
 from suitesched.planning.greedy import (
     PORTFOLIO_REPAIR_SHARE,
+    REFLOW_ALONGSIDE,
     REFLOW_SECONDS,
     REPAIR_SHARE,
     greedy_solution,
@@ -112,7 +113,8 @@ def plan_core(
         # valid plan already: the first one to report.
         baseline = greedy_solution(compiled, deadline=deadline,
                                    reflow_seconds=None if deadline is None else REFLOW_SECONDS,
-                                   preview=None if progress is None else report)
+                                   preview=None if progress is None else report,
+                                   spare_core=REFLOW_ALONGSIDE and workers >= 2)
     if baseline is not None and progress is not None:
         report(baseline)  # the warm start is a complete, valid plan too
 
