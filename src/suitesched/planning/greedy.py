@@ -245,9 +245,12 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
         # order together with those that hold its resources (a re-plan keeps them).
         nonlocal result, book
         late_before = inserter.late(result)
-        give_up_at = None if reflow_seconds is None else time.monotonic() + reflow_seconds
+
+        def give_up_at() -> float | None:  # a reflow's limit counts from its own start
+            return None if reflow_seconds is None else time.monotonic() + reflow_seconds
+
         cancelled = threading.Event()
-        reflowing = spare.submit(inserter.reflow, group_id, result, book, give_up_at,
+        reflowing = spare.submit(inserter.reflow, group_id, result, book, give_up_at(),
                                  cancelled) if spare_core else None
         made = inserter.make_room(group_id, result, book) or \
             inserter.swap_in(group_id, result, book)
@@ -261,7 +264,7 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
             else:
                 made = reflowing.result()
         else:
-            made = made or inserter.reflow(group_id, result, book, give_up_at=give_up_at)
+            made = made or inserter.reflow(group_id, result, book, give_up_at=give_up_at())
         if made is not None:
             result, book = inserter.mend(*made, inserter.late(made[0]) - late_before)
 
