@@ -130,7 +130,7 @@ RESULTS.md)."""
 CONTESTED_OVERTAKERS = 12
 """How many of the orders that overtook a late order (the latest first) join a refused trade's
 orders in its :class:`ContestedRepair` move (see :func:`contested_move`), or the late order
-alone in its own (``near_overtaker_moves`` in :func:`improve`). From the final plan of a 60 s
+alone in its own (``late_order_moves`` in :func:`improve`). From the final plan of a 60 s
 run of the booked 100-order seed-139 site: with 8 nothing cheaper, with 12 every order on
 time (7 s), with 16 one order late; on the 150-order seed-202 site, the order alone with 12
 put both late orders on time, with 16 one (RESULTS.md)."""
@@ -298,28 +298,24 @@ def improve(
             return False
         return pairs_converged or share_spent() >= WINDOWS_AT
 
-    def overtaken_moves() -> list[list[str]]:
-        """An :class:`Overtaken` move for each late or unscheduled order that has not had
-        one yet (none in a re-plan's repair)."""
+    def late_order_moves() -> tuple[list[list[str]], list[list[str]]]:
+        """For each late or unscheduled order, the moves with the orders that overtook it
+        that it has not had yet (none in a re-plan's repair): a :class:`ContestedRepair` of
+        the order with its :data:`CONTESTED_OVERTAKERS` latest overtakers, only while no more
+        than :data:`OVERTAKEN_LATE` orders are late or out and only if more overtook it (else
+        its Overtaken move frees the same orders); and its :class:`Overtaken` move. Each
+        order's overtakers are found once for both."""
         if focus is not None or day_ticks is None:
-            return []
-        untried = sorted(bad_now - overtaken_for)
-        overtaken_for.update(untried)
-        return [Overtaken([gid, *others]) for gid in untried
-                if (others := overtakers(problem, best, gid, moves.index))]
-
-    def near_overtaker_moves() -> list[list[str]]:
-        """A :class:`ContestedRepair` move of each late order that has not had one yet, with
-        its :data:`CONTESTED_OVERTAKERS` latest overtakers, while no more than
-        :data:`OVERTAKEN_LATE` orders are late or out (none in a re-plan's repair); none for
-        an order overtaken by no more: its Overtaken move frees the same orders."""
-        if focus is not None or day_ticks is None or len(bad_now) > OVERTAKEN_LATE:
-            return []
-        untried = sorted(bad_now - near_for)
-        near_for.update(untried)
-        return [ContestedRepair([gid, *others[:CONTESTED_OVERTAKERS]]) for gid in untried
-                if len(others := overtakers(problem, best, gid, moves.index))
-                > CONTESTED_OVERTAKERS]
+            return [], []
+        near_due = sorted(bad_now - near_for) if len(bad_now) <= OVERTAKEN_LATE else []
+        overtaken_due = sorted(bad_now - overtaken_for)
+        near_for.update(near_due)
+        overtaken_for.update(overtaken_due)
+        ahead = {gid: overtakers(problem, best, gid, moves.index)
+                 for gid in {*near_due, *overtaken_due}}
+        near = [ContestedRepair([gid, *ahead[gid][:CONTESTED_OVERTAKERS]]) for gid in near_due
+                if len(ahead[gid]) > CONTESTED_OVERTAKERS]
+        return near, [Overtaken([gid, *ahead[gid]]) for gid in overtaken_due if ahead[gid]]
 
     def queue_windows(pending: deque[list[str] | WaysAround]) -> None:
         """Put the windows by crew day of the plan as it is now (:func:`crew_day_windows`)
@@ -351,8 +347,9 @@ def improve(
                     queue_windows(pending)
                 if bad_now - overtaken_for and len(bad_now) <= OVERTAKEN_LATE \
                         and share_spent() >= OVERTAKEN_AT:
-                    queue_after_repairs(pending, overtaken_moves(), bad_now)
-                    pending.extendleft(reversed(near_overtaker_moves()))
+                    near, overtaken = late_order_moves()
+                    queue_after_repairs(pending, overtaken, bad_now)
+                    pending.extendleft(reversed(near))
                 if bad_now and best_value < alone_from and focus is None \
                         and share_spent() - alone_at >= ALONE_AGAIN_SHARE:
                     pending.extendleft([gid] for gid in sorted(bad_now, reverse=True))
@@ -438,7 +435,8 @@ def improve(
             if bad_now - overtaken_for:
                 # The moves have converged with an order late or out: it is freed with the
                 # orders that overtook it, first in the next round.
-                first_next = near_overtaker_moves() + overtaken_moves()
+                near, overtaken = late_order_moves()
+                first_next = near + overtaken
                 if first_next:
                     continue
             if focus is not None or size >= MAX_CHUNK:
