@@ -88,6 +88,35 @@ def test_a_replan_repair_never_moves_the_orders_it_keeps() -> None:
     assert kept.tasks == plain.tasks
 
 
+def test_room_is_made_only_with_blockers_whose_absence_lets_the_order_fit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The joint model of C with A is solved only once C alone is known to fit with A gone:
+    # where it does not, no re-placement of A can make room, and the model would only prove
+    # so. Joint models are the solves warm-started from the plan (``hint``).
+    _, compiled = _one_suite_race()
+    inserter = Inserter(compiled)
+    partial = CoreSolution(status="FEASIBLE", objective=None, bound=None, wall_seconds=0.0)
+    book = Book()
+    assert inserter.place("A", book, partial) and not inserter.place("C", book, partial)
+    real_solve = greedy_module.solve_core
+    joint: list[object] = []
+
+    def counted(problem, params=None, **kwargs):
+        if kwargs.get("hint") is not None:
+            joint.append(problem)
+        return real_solve(problem, params, **kwargs)
+
+    monkeypatch.setattr(greedy_module, "solve_core", counted)
+    made = inserter.make_room("C", partial, book)
+    assert made is not None and made[0].present == {"A": True, "C": True}
+    assert len(joint) == 1
+
+    joint.clear()
+    monkeypatch.setattr(Inserter, "insert", lambda *args, **kwargs: None)
+    assert inserter.make_room("C", partial, book) is None
+    assert joint == []
+
+
 def test_when_no_room_can_be_made_the_order_swaps_in_and_its_blocker_goes_elsewhere(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # The joint re-placement of an order with its blockers can run out of budget on a large
