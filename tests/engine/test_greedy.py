@@ -198,6 +198,21 @@ def test_with_a_spare_core_the_reflow_runs_alongside_room_making_and_changes_no_
     assert real_reflow(inserter, "C", partial, book) is not None
 
 
+def test_an_error_in_a_cancelled_reflow_is_raised_not_swallowed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Room-making places C, so the reflow alongside is cancelled and its result dropped; an
+    # error it raised is a bug all the same, and greedy_solution raises it.
+    _, compiled = _one_suite_race()
+
+    def broken(self, group_id, placed, book, give_up_at=None, cancelled=None):
+        raise RuntimeError("reflow broke")
+
+    monkeypatch.setattr(Inserter, "reflow", broken)
+    assert greedy_solution(compiled).present == {"A": True, "C": True}  # no reflow needed
+    with pytest.raises(RuntimeError, match="reflow broke"):
+        greedy_solution(compiled, spare_core=True)
+
+
 def test_the_resource_that_keeps_an_order_out_is_named_and_the_others_are_not() -> None:
     # Once A holds the only suite, C would fit if the suite were free; the operators and the
     # incubator A also books are not what keeps C out.

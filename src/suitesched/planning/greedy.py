@@ -236,6 +236,7 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
     # touched (and a promised slot offer) first.
     order = sorted(dispatch_order(compiled, rule), key=lambda g: g in one_try)
     previewing: Future[None] | None = None
+    abandoned: list[Future[tuple[CoreSolution, Book] | None]] = []  # cancelled reflows
 
     def may_make_room() -> bool:
         return start is None and make_room and (deadline is None or time.monotonic() < deadline)
@@ -261,6 +262,7 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
                 # Not waited for: it stops at its next put-back, and nothing changes the plan
                 # and bookings it reads (room-making's plan and bookings are new objects).
                 cancelled.set()
+                abandoned.append(reflowing)
             else:
                 made = reflowing.result()
         else:
@@ -310,6 +312,8 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
                 room_for(group_id)
     if previewing is not None:
         previewing.result()  # the preview's errors are this call's
+    for dropped in abandoned:
+        dropped.result()  # so are a cancelled reflow's: its result is dropped, not its error
     result.runs = book.all_runs()
     result.wall_seconds = time.monotonic() - started
     return result
