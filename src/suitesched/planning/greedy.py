@@ -402,21 +402,21 @@ class Inserter:
         wanted = dataclasses.replace(self.groups[group_id], optional=True,
                                      unscheduled_cost=10**9)
         return self._with_blockers(group_id, wanted, placed, book, min_blockers=1,
-                                   accept=lambda merged: merged.present.get(group_id, False),
-                                   fits_alone_first=True)
+                                   accept=lambda merged: merged.present.get(group_id, False))
 
     def _with_blockers(self, group_id: str, wanted: Group, placed: CoreSolution, book: Book,
-                       *, min_blockers: int, accept: Callable[[CoreSolution], bool],
-                       fits_alone_first: bool = False) -> tuple[CoreSolution, Book] | None:
+                       *, min_blockers: int, accept: Callable[[CoreSolution], bool]
+                       ) -> tuple[CoreSolution, Book] | None:
         """Solve the order (as ``wanted``) again together with the orders that hold its
         resources in the days it wants, first 3, then 6 of them (at least ``min_blockers``),
         those kept in the plan, from the plan as it is; the first new partial plan
         ``accept`` takes, with its bookings, or None. :meth:`make_room` and :meth:`reseat`.
 
-        With ``fits_alone_first`` a set of blockers is tried only if the order fits with them
-        gone (one cheap one-order model): if it does not, it does not fit beside them
-        re-placed either, and the joint model would only prove so, at length (booked
-        100-order seed-145 site: 4.2 s for one such proof; RESULTS.md)."""
+        An order that may stay out (``wanted`` optional: room-making) is tried with a set of
+        blockers only if it fits with them gone (one cheap one-order model): if it does not,
+        it does not fit beside them re-placed either, and the joint model would only prove
+        so, at length (booked 100-order seed-145 site: 4.2 s for one such proof; RESULTS.md).
+        A re-seated order is in the plan already, so it always fits."""
         problem = self.problem
         partial, placed_ids = _with_runs(placed, book)
         ranked = blockers(problem, partial, group_id, max(BLOCKERS), self.ticks_per_day)
@@ -429,7 +429,7 @@ class Inserter:
             chunk = [group_id, *others]
             keep = placed_ids - set(chunk)
             kept_book = book_from(problem, partial, keep)
-            if fits_alone_first and self.insert(group_id, kept_book) is None:
+            if wanted.optional and self.insert(group_id, kept_book) is None:
                 continue
             groups = [wanted, *(dataclasses.replace(self.groups[g], optional=False)
                                 for g in others)]
