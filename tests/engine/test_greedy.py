@@ -290,6 +290,40 @@ def test_under_a_wall_clock_limit_the_greedy_makes_no_room_after_its_share(
         {"A": True, "C": False}
 
 
+def test_once_the_limit_has_run_out_the_warm_start_is_the_plan(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neither the full model nor fix-and-optimise starts after the limit: each used to get a
+    minimum second, and fix-and-optimise's first moves alone took seconds on large sites."""
+    from suitesched.planning import lns
+    from suitesched.planning import solve as solve_module
+    from suitesched.planning.solve import plan_core
+
+    monkeypatch.setattr(solve_module, "SMALL_SITE", 1)  # the greedy first, then both stages
+    stages: list[str] = []
+    full_model, moves = solve_module.solve_core, lns.neighbourhoods
+
+    def full_model_spy(*args, **kwargs):
+        stages.append("full model")
+        return full_model(*args, **kwargs)
+
+    def moves_spy(*args, **kwargs):
+        stages.append("moves")
+        return moves(*args, **kwargs)
+
+    monkeypatch.setattr(solve_module, "solve_core", full_model_spy)
+    monkeypatch.setattr(lns, "neighbourhoods", moves_spy)
+    sc = scenario(site(), [order("A"), order("B", arrival="2026-12-08T07:00")])
+    compiled = compile_scenario(sc, sc.horizon.start)
+    greedy = greedy_solution(compiled)
+    plan = plan_core(compiled, time_limit=1e-6, workers=1, seed=0, max_deterministic_time=None)
+    assert stages == []
+    assert plan.tasks == greedy.tasks and all(plan.present.values())
+    assert check_plan(sc, _plan_of(sc, compiled, plan)) == []
+    # With time left both run (so the spies above would have seen them).
+    plan_core(compiled, time_limit=30, workers=1, seed=0, max_deterministic_time=None)
+    assert stages[0] == "full model" and "moves" in stages
+
+
 def test_on_a_portfolio_site_the_greedy_makes_room_for_a_larger_share_of_the_limit(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from suitesched.planning import solve as solve_module

@@ -54,6 +54,8 @@ MOVE_BUDGET = 2.0
 """Deterministic seconds per move. A move is solved like a one-order insertion (one worker, no
 presolve, no LP): booked 93-order site, 60 s: 124 moves instead of 17, objective 38,604 ->
 38,258 (RESULTS.md)."""
+MIN_MOVE_SECONDS = 0.5
+"""No move is started with less wall-clock time than this left."""
 MIN_MOVE_CHARGE = 0.05
 """Deterministic seconds a move is charged at least. Without presolve CP-SAT counts far less
 deterministic time than its search over the booked intervals takes (0.07 for 2.4 s at 400
@@ -252,14 +254,18 @@ def improve(
     spent = 0.0
     best = incumbent
     best_value = objective_value(problem, best)
+    bad_now = bad_groups(problem, best)  # the late or unscheduled orders of ``best``
+    reserve = _usable(reason_reserve, bad_now)
+    if budget is None and time_limit + reserve < MIN_MOVE_SECONDS:
+        # No time for a move: not even the first moves are looked for (their blame searches
+        # took 8.4 s on a booked 400-order site with 23 orders late or out).
+        return best
     moves = _Moves(problem, GroupIndex.of(problem), day_ticks, params.seed)
     at_once = PARALLEL_MOVES if params.workers >= 2 and focus is None else 1
     rounds = 0
     kept_since_repairs = 0  # moves kept since the late orders' repair moves were last queued
     # When the bad orders were last freed alone, and the plan's value then.
     alone_at, alone_from = 0.0, best_value
-    bad_now = bad_groups(problem, best)  # the late or unscheduled orders of ``best``
-    reserve = _usable(reason_reserve, bad_now)
     # A re-plan's repair frees each touched order once with its competitors; a new plan
     # sweeps again while the sweep improves, then with wider moves while time is left.
     max_rounds = 1 if focus is not None else ROUNDS
@@ -341,7 +347,7 @@ def improve(
                 if budget is not None:
                     # Deterministic mode: only the deterministic budget stops the search.
                     left = 1e9
-                if left < 0.5 or (budget is not None and spent >= budget):
+                if left < MIN_MOVE_SECONDS or (budget is not None and spent >= budget):
                     return best
                 if windows_due(pairs_converged=False):
                     queue_windows(pending)
