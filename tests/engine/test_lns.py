@@ -97,6 +97,38 @@ def test_a_late_order_is_freed_first_with_the_orders_in_the_way_of_its_due_date(
     _assert_valid(compiled, repaired)
 
 
+def test_fix_and_optimise_finds_the_late_orders_in_the_way_on_its_move_threads(
+        monkeypatch) -> None:
+    """The blame searches of the late orders' repair moves (one-order models, seconds on a
+    large site) run on the move threads, which are idle meanwhile; the moves are the same."""
+    import threading
+
+    compiled, problem, solution = _c_late_behind_a()
+    day_ticks = compiled.timeline.ticks_per_day
+    one_by_one = repair_moves(problem, solution, ["C"], day_ticks)
+    threads: list[str] = []
+    real_in_the_way = neighbourhood.in_the_way
+
+    def spy(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return real_in_the_way(*args, **kwargs)
+
+    monkeypatch.setattr(neighbourhood, "in_the_way", spy)
+    seen: list[list[list[str] | WaysAround]] = []
+    real_neighbourhoods = lns.neighbourhoods
+
+    def neighbourhoods_spy(*args, **kwargs):
+        seen.append(real_neighbourhoods(*args, **kwargs))
+        return seen[-1]
+
+    monkeypatch.setattr(lns, "neighbourhoods", neighbourhoods_spy)
+    improve(problem, solution, time_limit=30.0,
+            params=SolveParams(workers=2, seed=0, max_deterministic_time=2.0),
+            day_ticks=day_ticks)
+    assert threads and threading.main_thread().name not in threads
+    assert seen[0][:len(one_by_one)] == one_by_one
+
+
 def test_the_ways_around_the_orders_in_its_way_are_found_only_if_still_late(
         monkeypatch) -> None:
     compiled, problem, solution = _c_late_behind_a()
@@ -552,9 +584,9 @@ def test_an_order_still_out_is_queued_for_repair_again_every_few_kept_moves(monk
     queued: list[list[str]] = []
     real_repair_moves = lns.repair_moves
 
-    def spy(problem, solution, bad, day_ticks):
+    def spy(problem, solution, bad, day_ticks, **kwargs):
         queued.append(list(bad))
-        return real_repair_moves(problem, solution, bad, day_ticks)
+        return real_repair_moves(problem, solution, bad, day_ticks, **kwargs)
 
     monkeypatch.setattr(lns, "repair_moves", spy)
     monkeypatch.setattr(lns, "REPAIR_AGAIN_AFTER", 2)

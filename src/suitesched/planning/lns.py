@@ -337,7 +337,8 @@ def improve(
         while True:
             rounds += 1
             improved = False
-            pending = deque(neighbourhoods(problem, best, size, focus, day_ticks, moves.index))
+            pending = deque(neighbourhoods(problem, best, size, focus, day_ticks, moves.index,
+                                           map_each=pool.map))
             pending.extendleft(reversed(first_next))
             first_next = []
             if windows_due(pairs_converged=rounds == 1 and size > CHUNK):
@@ -424,7 +425,8 @@ def improve(
                     kept_since_repairs = (kept_since_repairs + 1) % REPAIR_AGAIN_AFTER
                     to_repair = bad_now if kept_since_repairs == 0 else bad_now - bad_before
                     pending.extendleft(reversed(
-                        repair_moves(problem, candidate, sorted(to_repair), day_ticks)))
+                        repair_moves(problem, candidate, sorted(to_repair), day_ticks,
+                                     map_each=pool.map)))
                 best, best_value, improved = candidate, value, True
                 reserve = _usable(reason_reserve, bad_now)
             if focus is None and sweeps and not windows and not bad_now \
