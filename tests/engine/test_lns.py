@@ -127,6 +127,18 @@ def test_fix_and_optimise_finds_the_late_orders_in_the_way_on_its_move_threads(
             day_ticks=day_ticks)
     assert threads and threading.main_thread().name not in threads
     assert seen[0][:len(one_by_one)] == one_by_one
+    # So do those of a WaysAround marker's moves, once it is reached.
+    mapped: list[str] = []
+
+    def counting_map(function, items):
+        items = list(items)
+        mapped.extend(items)
+        return map(function, items)
+
+    marker = WaysAround("C", ("A",))
+    assert _next_moves(problem, solution, deque([marker]), 1, map_each=counting_map) == \
+        _next_moves(problem, solution, deque([marker]), 1)
+    assert mapped == ["A"]
 
 
 def test_the_ways_around_the_orders_in_its_way_are_found_only_if_still_late(

@@ -31,6 +31,7 @@ from suitesched.planning.greedy import ONE_ORDER_MODEL
 from suitesched.planning.neighbourhood import (
     ContestedRepair,
     GroupIndex,
+    MapEach,
     Overtaken,
     ReleaseQueue,
     Repair,
@@ -207,17 +208,18 @@ def queue_after_repairs(pending: deque[list[str] | WaysAround], moves: list[list
 
 
 def _next_moves(problem: CoreProblem, solution: CoreSolution,
-                pending: deque[list[str] | WaysAround], count: int) -> list[list[str]]:
+                pending: deque[list[str] | WaysAround], count: int, *,
+                map_each: MapEach = map) -> list[list[str]]:
     """Up to ``count`` moves from the head of ``pending``; a :class:`WaysAround` reached on
-    the way is replaced by its moves, and a :class:`Wide` move is taken, only while its
-    group is still bad in ``solution``."""
+    the way is replaced by its moves (their blame searches run by ``map_each``), and a
+    :class:`Wide` move is taken, only while its group is still bad in ``solution``."""
     chunks: list[list[str]] = []
     bad = bad_groups(problem, solution)
     while pending and len(chunks) < count:
         item = pending.popleft()
         if isinstance(item, WaysAround):
             if item.group in bad:
-                pending.extendleft(reversed(ways_around(problem, solution, item)))
+                pending.extendleft(reversed(ways_around(problem, solution, item, map_each)))
         elif not isinstance(item, Wide) or item[0] in bad:
             chunks.append(item)
     return chunks
@@ -361,7 +363,7 @@ def improve(
                         and share_spent() - alone_at >= ALONE_AGAIN_SHARE:
                     pending.extendleft([gid] for gid in sorted(bad_now, reverse=True))
                     alone_at, alone_from = share_spent(), best_value
-                chunks = _next_moves(problem, best, pending, at_once)
+                chunks = _next_moves(problem, best, pending, at_once, map_each=pool.map)
                 if not chunks:
                     continue
                 # Moves made at once share what is left of a deterministic budget.

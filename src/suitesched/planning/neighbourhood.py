@@ -345,12 +345,13 @@ class WaysAround:
     staying: tuple[str, ...]
 
 
-def ways_around(problem: CoreProblem, solution: CoreSolution, marker: WaysAround
-                ) -> list[list[str]]:
-    """The moves of a :class:`WaysAround`: narrow first, each way once."""
-    return _widening({marker.group: [
-        in_the_way(problem, solution, marker.group, max(BLOCKERS), ONE_ORDER, staying=other)
-        for other in marker.staying]})
+def ways_around(problem: CoreProblem, solution: CoreSolution, marker: WaysAround,
+                map_each: MapEach = map) -> list[list[str]]:
+    """The moves of a :class:`WaysAround`: narrow first, each way once. ``map_each`` runs
+    the blame searches, one per order staying, as in :func:`repair_moves`."""
+    return _widening({marker.group: list(map_each(
+        lambda other: in_the_way(problem, solution, marker.group, max(BLOCKERS), ONE_ORDER,
+                                 staying=other), marker.staying))})
 
 
 class Wide(list):
