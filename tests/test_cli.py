@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 import suitesched as ss
 from helpers import order, read, scenario, site
-from suitesched.cli import app
+from suitesched.cli import app, overrun_note
 
 runner = CliRunner()
 FAST = ["--max-deterministic-time", "5", "--workers", "2"]
@@ -180,3 +180,27 @@ def test_a_scenario_name_that_looks_like_markup_is_printed_as_written() -> None:
     out = StringIO()
     Console(file=out, width=200).print(scenario_summary(sc))
     assert "Scenario [/] site [bold]A" in out.getvalue()
+
+
+def test_a_run_clearly_past_its_wall_clock_limit_says_why(tmp_path: Path, monkeypatch) -> None:
+    # The first complete plan is always made, so a short limit on a large site is overrun.
+    note = overrun_note(31.3, 10.0)
+    assert note is not None and "31 s" in note and "10 s limit" in note
+    assert overrun_note(10.9, 10.0) is None  # the reasons' and the writing's few per cent
+    assert overrun_note(300.0, None) is None  # a deterministic run has no wall-clock limit
+    # The CLI prints it under the plan's summary: here the clock says 40 s went by.
+    import suitesched.cli as cli
+
+    class Clock:
+        def __init__(self) -> None:
+            self.now = 0.0
+
+        def monotonic(self) -> float:
+            self.now += 20.0
+            return self.now
+
+    monkeypatch.setattr(cli, "time", Clock())
+    result = runner.invoke(app, ["solve", str(read("spec_site.yaml")), "--out",
+                                 str(tmp_path / "plan"), "--time-limit", "5"])
+    assert result.exit_code == 0, result.output
+    assert "more than the 5 s limit" in " ".join(result.output.split())

@@ -167,6 +167,10 @@ def _report_file(plan: Plan, scenario: Any = None, previous: Plan | None = None
     return {"report.html": render_report(plan, scenario, previous)}
 
 
+OVERRUN_SHARE = 0.1
+"""Share of the wall-clock limit a run may take beyond it before the CLI remarks on it."""
+
+
 def _wall_limit(time_limit: float | None, det: float | None) -> float | None:
     """30 s by default; a deterministic run is stopped by its deterministic budget alone."""
     if time_limit is not None:
@@ -180,13 +184,31 @@ def _solve_and_write(scenario_path: Path, out: Path, time_limit: float | None, w
 
     time_limit = _wall_limit(time_limit, det)
     scenario = ss.load_scenario(scenario_path)
+    started = time.monotonic()
     plan = _with_progress(
         not as_json and sys.stderr.isatty(),
         lambda progress: ss.solve(scenario, time_limit=time_limit, workers=workers, seed=seed,
                                   max_deterministic_time=det, now=now, progress=progress))
+    elapsed = time.monotonic() - started
     ss.write_plan(plan, out, extra_files=_report_file(plan, scenario))
     _print_plan(plan, out, as_json)
+    note = None if as_json else overrun_note(elapsed, time_limit)
+    if note is not None:
+        console.print(Text(note, style="yellow"))
     return _exit_for(plan)
+
+
+def overrun_note(elapsed: float, time_limit: float | None) -> str | None:
+    """What to tell a planner whose run took clearly longer than its wall-clock limit, or None.
+
+    The first complete plan is always made, since cutting it short would leave out orders
+    that fit: on a 400-order site that takes about half a minute whatever the limit
+    (docs/how-it-works.md). A few per cent over is the reasons' and the writing's time."""
+    if time_limit is None or elapsed <= time_limit + max(1.0, OVERRUN_SHARE * time_limit):
+        return None
+    return (f"Planning took {elapsed:.0f} s, more than the {time_limit:g} s limit: a first "
+            "complete plan of a site this size takes that long, and no order is left out to "
+            "keep a limit. Give it more time for a better plan.")
 
 
 @app.command()
