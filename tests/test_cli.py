@@ -204,3 +204,36 @@ def test_a_run_clearly_past_its_wall_clock_limit_says_why(tmp_path: Path, monkey
                                  str(tmp_path / "plan"), "--time-limit", "5"])
     assert result.exit_code == 0, result.output
     assert "more than the 5 s limit" in " ".join(result.output.split())
+
+
+def test_a_replan_or_nightly_run_clearly_past_its_limit_says_why(tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    # A re-plan makes its complete plan first too; the clock says 20 s went by.
+    old = _solved_spec_plan(tmp_path)
+    import suitesched.cli as cli
+
+    class Clock:
+        def __init__(self) -> None:
+            self.now = 0.0
+
+        def monotonic(self) -> float:
+            self.now += 20.0
+            return self.now
+
+    monkeypatch.setattr(cli, "time", Clock())
+    events = ["--events", str(read("replan/spec_events.yaml")), "--now", "2026-12-09T12:00"]
+    result = runner.invoke(app, ["replan", str(read("spec_site.yaml")), "--plan", str(old),
+                                 *events, "--out", str(tmp_path / "v2"), "--time-limit", "3"])
+    assert result.exit_code in (0, 3), result.output
+    assert "more than the 3 s limit" in " ".join(result.output.split())
+    result = runner.invoke(app, ["nightly", str(read("spec_site.yaml")), "--db",
+                                 str(tmp_path / "store.sqlite"), *events,
+                                 "--out", str(tmp_path / "v3"), "--time-limit", "3"])
+    assert result.exit_code in (0, 3), result.output
+    assert "more than the 3 s limit" in " ".join(result.output.split())
+    # Nothing new to plan: the stored plan is printed as it is, with no remark on time.
+    result = runner.invoke(app, ["nightly", str(read("spec_site.yaml")), "--db",
+                                 str(tmp_path / "store.sqlite"), *events,
+                                 "--out", str(tmp_path / "v4"), "--time-limit", "3"])
+    assert result.exit_code in (0, 3), result.output
+    assert "Nothing new" in result.output and "limit" not in result.output

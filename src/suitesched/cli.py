@@ -192,10 +192,16 @@ def _solve_and_write(scenario_path: Path, out: Path, time_limit: float | None, w
     elapsed = time.monotonic() - started
     ss.write_plan(plan, out, extra_files=_report_file(plan, scenario))
     _print_plan(plan, out, as_json)
-    note = None if as_json else overrun_note(elapsed, time_limit)
+    if not as_json:
+        _print_overrun(elapsed, time_limit)
+    return _exit_for(plan)
+
+
+def _print_overrun(elapsed: float, time_limit: float | None) -> None:
+    """The :func:`overrun_note`, in yellow, if there is one."""
+    note = overrun_note(elapsed, time_limit)
     if note is not None:
         console.print(Text(note, style="yellow"))
-    return _exit_for(plan)
 
 
 def overrun_note(elapsed: float, time_limit: float | None) -> str | None:
@@ -379,12 +385,15 @@ def replan(
         loaded = ss.load_scenario(scenario)
         old = ss.read_plan(plan)
         events_file = ss.load_events(events)  # read once; bound to the scenario by replan
+        wall_limit = _wall_limit(time_limit, max_deterministic_time)
+        started = time.monotonic()
         new, updated = _with_progress(
             not as_json and sys.stderr.isatty(),
             lambda progress: replan_with_scenario(
-                loaded, old, events_file, now=now, freeze=freeze,
-                time_limit=_wall_limit(time_limit, max_deterministic_time), workers=workers,
-                seed=seed, max_deterministic_time=max_deterministic_time, progress=progress))
+                loaded, old, events_file, now=now, freeze=freeze, time_limit=wall_limit,
+                workers=workers, seed=seed, max_deterministic_time=max_deterministic_time,
+                progress=progress))
+        elapsed = time.monotonic() - started
         diff = diff_plans(old, new)
         data = events_file.data if isinstance(events_file.data, list) else []
         applied = [str(item.get("id")) for item in data if isinstance(item, dict)]
@@ -398,6 +407,7 @@ def replan(
         else:
             _print_plan(new, out, False)
             _print_diff(diff, old, new)
+            _print_overrun(elapsed, wall_limit)
         return _exit_for(new)
 
     _run(body)
@@ -423,12 +433,15 @@ def nightly(
         import suitesched as ss
         from suitesched.nightly import run_nightly
 
+        wall_limit = _wall_limit(time_limit, max_deterministic_time)
+        started = time.monotonic()
         result = _with_progress(
             not as_json and sys.stderr.isatty(),
             lambda progress: run_nightly(
-                db, scenario, events, now=now, freeze=freeze,
-                time_limit=_wall_limit(time_limit, max_deterministic_time), workers=workers,
-                seed=seed, max_deterministic_time=max_deterministic_time, progress=progress))
+                db, scenario, events, now=now, freeze=freeze, time_limit=wall_limit,
+                workers=workers, seed=seed, max_deterministic_time=max_deterministic_time,
+                progress=progress))
+        elapsed = time.monotonic() - started
         extra = _diff_file(result.diff, result.applied) if result.diff is not None else {}
         extra.update(_report_file(result.plan, result.scenario, result.previous))
         ss.write_plan(result.plan, out, extra_files=extra)
@@ -451,6 +464,8 @@ def nightly(
             _print_plan(result.plan, out, False)
             if result.diff is not None and result.previous is not None:
                 _print_diff(result.diff, result.previous, result.plan)
+            if result.created_versions:  # a run with nothing new planned nothing
+                _print_overrun(elapsed, wall_limit)
         return _exit_for(result.plan)
 
     _run(body)
