@@ -182,6 +182,17 @@ def test_a_scenario_name_that_looks_like_markup_is_printed_as_written() -> None:
     assert "Scenario [/] site [bold]A" in out.getvalue()
 
 
+class _TwentySecondsACall:
+    """A stand-in for the CLI's clock on which every reading is 20 s after the last."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        self.now += 20.0
+        return self.now
+
+
 def test_a_run_clearly_past_its_wall_clock_limit_says_why(tmp_path: Path, monkeypatch) -> None:
     # The first complete plan is always made, so a short limit on a large site is overrun.
     note = overrun_note(31.3, 10.0)
@@ -191,15 +202,7 @@ def test_a_run_clearly_past_its_wall_clock_limit_says_why(tmp_path: Path, monkey
     # The CLI prints it under the plan's summary: here the clock says 40 s went by.
     import suitesched.cli as cli
 
-    class Clock:
-        def __init__(self) -> None:
-            self.now = 0.0
-
-        def monotonic(self) -> float:
-            self.now += 20.0
-            return self.now
-
-    monkeypatch.setattr(cli, "time", Clock())
+    monkeypatch.setattr(cli, "time", _TwentySecondsACall())
     result = runner.invoke(app, ["solve", str(read("spec_site.yaml")), "--out",
                                  str(tmp_path / "plan"), "--time-limit", "5"])
     assert result.exit_code == 0, result.output
@@ -212,15 +215,7 @@ def test_a_replan_or_nightly_run_clearly_past_its_limit_says_why(tmp_path: Path,
     old = _solved_spec_plan(tmp_path)
     import suitesched.cli as cli
 
-    class Clock:
-        def __init__(self) -> None:
-            self.now = 0.0
-
-        def monotonic(self) -> float:
-            self.now += 20.0
-            return self.now
-
-    monkeypatch.setattr(cli, "time", Clock())
+    monkeypatch.setattr(cli, "time", _TwentySecondsACall())
     events = ["--events", str(read("replan/spec_events.yaml")), "--now", "2026-12-09T12:00"]
     result = runner.invoke(app, ["replan", str(read("spec_site.yaml")), "--plan", str(old),
                                  *events, "--out", str(tmp_path / "v2"), "--time-limit", "3"])
