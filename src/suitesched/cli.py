@@ -209,7 +209,8 @@ def overrun_note(elapsed: float, time_limit: float | None) -> str | None:
 
     The first complete plan is always made, since cutting it short would leave out orders
     that fit: on a 400-order site that takes about half a minute whatever the limit
-    (docs/how-it-works.md). A few per cent over is the reasons' and the writing's time."""
+    (docs/how-it-works.md). A few per cent over is the reasons' time (and a nightly
+    run's store write); writing the output files comes after the time measured."""
     if time_limit is None or elapsed <= time_limit + max(1.0, OVERRUN_SHARE * time_limit):
         return None
     return (f"Planning took {elapsed:.0f} s, more than the {time_limit:g} s limit: a first "
