@@ -335,9 +335,12 @@ def test_on_a_portfolio_site_the_greedy_makes_room_for_a_larger_share_of_the_lim
     deadlines = []
     real = solve_module.portfolio_solution
 
-    def spy(compiled, workers, deadline=None):
+    reseats_until = []
+
+    def spy(compiled, workers, deadline=None, reseat_until=None):
         deadlines.append(deadline)
-        return real(compiled, workers, deadline=deadline)
+        reseats_until.append(reseat_until)
+        return real(compiled, workers, deadline=deadline, reseat_until=reseat_until)
 
     monkeypatch.setattr(solve_module, "portfolio_solution", spy)
     _, compiled = _one_suite_race()
@@ -346,9 +349,14 @@ def test_on_a_portfolio_site_the_greedy_makes_room_for_a_larger_share_of_the_lim
     share = greedy_module.PORTFOLIO_REPAIR_SHARE
     assert share > greedy_module.REPAIR_SHARE
     assert before + share * 10 <= deadlines[0] <= time.monotonic() + share * 10
+    # The winner's late orders are re-seated for longer still: the re-seats mend what
+    # fix-and-optimise's last seconds on a large site do not.
+    reseat_share = greedy_module.PORTFOLIO_RESEAT_SHARE
+    assert share < reseat_share < 1
+    assert reseats_until[0] == pytest.approx(deadlines[0] + (reseat_share - share) * 10)
     # A deterministic limit: every rule makes room to the end.
     plan_core(compiled, time_limit=10, workers=2, seed=0, max_deterministic_time=2.0)
-    assert deadlines[1] is None
+    assert deadlines[1] is None and reseats_until[1] is None
 
 
 def test_an_order_room_making_pushed_past_its_due_date_is_reseated_on_time(
@@ -507,8 +515,15 @@ def test_an_order_that_fits_only_late_is_reseated_before_the_order_in_its_way(
         winner = portfolio_solution(compiled, workers=workers)
         assert all(winner.present.values()) and _start(winner, "A") < _start(winner, "B")
         assert check_plan(sc, _plan_of(sc, compiled, winner)) == []
-    # That last re-seat is room-making's too: past the deadline A keeps its late slot.
+    # That last re-seat stops at room-making's deadline, or at its own when given one: past
+    # it A keeps its late slot, before it A is re-seated on time.
     past = portfolio_solution(compiled, workers=2, deadline=time.monotonic() - 1)
+    assert _plan_of(sc, compiled, past).outcome("A").tardiness_hours > 0
+    later = portfolio_solution(compiled, workers=2, deadline=time.monotonic() - 1,
+                               reseat_until=time.monotonic() + 60)
+    assert _start(later, "A") < _start(later, "B")
+    past = portfolio_solution(compiled, workers=2, deadline=time.monotonic() + 60,
+                              reseat_until=time.monotonic() - 1)
     assert _plan_of(sc, compiled, past).outcome("A").tardiness_hours > 0
     monkeypatch.undo()
     monkeypatch.setattr(Inserter, "reseat", lambda *args, **kwargs: None)

@@ -16,6 +16,7 @@ from suitesched.planning.explain import plan_reasons, solve_share
 from suitesched.planning.extract import build_plan
 from suitesched.planning.greedy import (
     PORTFOLIO_REPAIR_SHARE,
+    PORTFOLIO_RESEAT_SHARE,
     REFLOW_ALONGSIDE,
     REFLOW_SECONDS,
     REPAIR_SHARE,
@@ -110,7 +111,12 @@ def plan_core(
         if time_limit is not None and max_deterministic_time is None else None
     baseline = hint
     if baseline is None and n_orders >= PORTFOLIO_SITE:
-        baseline = portfolio_solution(compiled, workers, deadline=deadline)
+        # Its winner's late orders are re-seated past that deadline: on large sites the
+        # re-seats mend late orders that fix-and-optimise's last seconds do not.
+        reseat_until = None if deadline is None else \
+            started + PORTFOLIO_RESEAT_SHARE * time_limit
+        baseline = portfolio_solution(compiled, workers, deadline=deadline,
+                                      reseat_until=reseat_until)
     elif baseline is None and n_orders >= SMALL_SITE:
         # While the greedy makes room, its plain insertion (with those orders left out) is a
         # valid plan already: the first one to report.
