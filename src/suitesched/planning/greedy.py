@@ -85,7 +85,8 @@ PORTFOLIO_RESEAT_SHARE = 0.95
 mend late orders that fix-and-optimise's last seconds do not. On the booked 400-order
 seed-216 site the winner came at 72-80 s with 26 orders late and its re-seats needed 31-34 s.
 Cut off at 85 %, three 120 s runs ended with 20, 18 and 20 late; let run, the re-seats ended
-at 104-114 s with 17, and so did all three runs (RESULTS.md)."""
+at 104-114 s with 17, and so did all three runs. A run whose re-seats end before 85 % is
+unchanged (two `scale.py` runs of the same site: 23 and 20 late; RESULTS.md)."""
 REFLOW_ALONGSIDE = True
 """Whether a new plan with two or more workers runs the reflow of an order that fits nowhere
 (the slowest way to place it) on the second core from the start, alongside the attempts
