@@ -553,3 +553,29 @@ def test_the_large_sites_last_reseat_puts_no_order_late_that_was_on_time() -> No
     assert check_plan(sc, _plan_of(sc, compiled, swapped)) == []
     kept = reseat_late_orders(compiled, plain())
     assert inserter.late(kept) == {"A"} and check_plan(sc, _plan_of(sc, compiled, kept)) == []
+
+
+def test_a_late_order_that_ends_no_sooner_with_its_blockers_gone_is_not_reseated_jointly(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A arrives on Tuesday evening, due that day: Wednesday is its first chance, so it is
+    # late whatever the others do. B, due weeks later, takes Thursday. A re-seat with B would
+    # solve the two jointly only to find A no sooner; one model of A alone shows that first.
+    sc = scenario(_one_long_step(), [
+        order("A", arrival="2026-12-08T20:00", due="2026-12-08"),
+        order("B", arrival="2026-12-09T07:00", due="2026-12-30")])
+    compiled = compile_scenario(sc, sc.horizon.start)
+    plain = greedy_solution(compiled, make_room=False)
+    inserter = Inserter(compiled)
+    assert inserter.late(plain) == {"A"} and _start(plain, "A") < _start(plain, "B")
+    solved: list[int] = []  # the orders in each model solved
+    real = greedy_module.solve_core
+
+    def counting(problem, *args, **kwargs):
+        solved.append(len(problem.groups))
+        return real(problem, *args, **kwargs)
+
+    monkeypatch.setattr(greedy_module, "solve_core", counting)
+    kept = reseat_late_orders(compiled, plain)
+    assert solved and max(solved) == 1  # only one-order models
+    assert kept.tasks == plain.tasks and inserter.late(kept) == {"A"}
+    assert check_plan(sc, _plan_of(sc, compiled, kept)) == []
