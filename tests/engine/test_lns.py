@@ -25,6 +25,7 @@ from suitesched.planning.lns import (
 from suitesched.planning.neighbourhood import (
     ContestedRepair,
     GroupIndex,
+    InTheWay,
     Overtaken,
     ReleaseQueue,
     Repair,
@@ -106,6 +107,7 @@ def test_fix_and_optimise_finds_the_late_orders_in_the_way_on_its_move_threads(
     compiled, problem, solution = _c_late_behind_a()
     day_ticks = compiled.timeline.ticks_per_day
     one_by_one = repair_moves(problem, solution, ["C"], day_ticks)
+    queued = len(repair_moves(problem, solution, ["C"], day_ticks, lazy=True))
     threads: list[str] = []
     real_in_the_way = neighbourhood.in_the_way
 
@@ -126,7 +128,10 @@ def test_fix_and_optimise_finds_the_late_orders_in_the_way_on_its_move_threads(
             params=SolveParams(workers=2, seed=0, max_deterministic_time=2.0),
             day_ticks=day_ticks)
     assert threads and threading.main_thread().name not in threads
-    assert seen[0][:len(one_by_one)] == one_by_one
+    # Queued as markers (see the next test), they stand for the same moves.
+    assert isinstance(seen[0][0], InTheWay)
+    assert _next_moves(problem, solution, deque(seen[0][:queued]), 99) == \
+        _next_moves(problem, solution, deque(one_by_one), 99)
     # So do those of a WaysAround marker's moves, once it is reached.
     mapped: list[str] = []
 
@@ -139,6 +144,46 @@ def test_fix_and_optimise_finds_the_late_orders_in_the_way_on_its_move_threads(
     assert _next_moves(problem, solution, deque([marker]), 1, map_each=counting_map) == \
         _next_moves(problem, solution, deque([marker]), 1)
     assert mapped == ["A"]
+
+
+def test_a_late_orders_blame_is_found_only_once_its_first_repair_move_is_reached(
+        monkeypatch) -> None:
+    compiled, problem, solution = _c_late_behind_a()
+    day_ticks = compiled.timeline.ticks_per_day
+    eager = repair_moves(problem, solution, ["C"], day_ticks)
+    searched: list[str] = []
+    real_in_the_way = neighbourhood.in_the_way
+
+    def spy(problem, solution, group_id, *args, **kwargs):
+        if kwargs.get("staying") is None:  # not a WaysAround's search
+            searched.append(group_id)
+        return real_in_the_way(problem, solution, group_id, *args, **kwargs)
+
+    monkeypatch.setattr(neighbourhood, "in_the_way", spy)
+    lazy = repair_moves(problem, solution, ["C"], day_ticks, lazy=True)
+    assert searched == []  # nothing searched while queuing
+    # Reached, C's markers give the moves queued without them, from one search.
+    assert _next_moves(problem, solution, deque(lazy), 99) == \
+        _next_moves(problem, solution, deque(eager), 99)
+    assert searched == ["C"]
+    # A marker whose order is on time by the time it is reached is dropped, unsearched.
+    on_time = repair_moves(problem, solution, ["A"], day_ticks, lazy=True)
+    searched.clear()
+    taken = _next_moves(problem, solution, deque(on_time), 99)
+    assert not any(isinstance(move, Repair) for move in taken) and searched == []
+    # The first marker reached has its blame found with the next ones', ``count`` at a
+    # time (here two orders late, two moves at a time: one batch of two searches).
+    both = repair_moves(problem, solution, ["C", "A"], day_ticks, lazy=True)
+    batches: list[list[str]] = []
+
+    def batch_map(function, items):
+        items = list(items)
+        batches.append([item.group for item in items])
+        return map(function, items)
+
+    monkeypatch.setattr(lns, "bad_groups", lambda *args: {"C", "A"})
+    _next_moves(problem, solution, deque(both), 2, map_each=batch_map)
+    assert batches[0] == ["C", "A"]
 
 
 def test_the_ways_around_the_orders_in_its_way_are_found_only_if_still_late(

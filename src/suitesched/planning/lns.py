@@ -31,7 +31,9 @@ from suitesched.planning.greedy import ONE_ORDER_MODEL
 from suitesched.planning.neighbourhood import (
     ContestedRepair,
     GroupIndex,
+    InTheWay,
     MapEach,
+    Marker,
     Overtaken,
     ReleaseQueue,
     Repair,
@@ -41,6 +43,7 @@ from suitesched.planning.neighbourhood import (
     arrival_windows,
     bad_groups,
     crew_day_windows,
+    find_ways,
     neighbourhoods,
     overtakers,
     repair_moves,
@@ -71,6 +74,14 @@ first in line: the moves since may have made room. Booked 400-order seed-4 site
 (deterministic limit 20): the plan ended with an order 83 h late whose first repair move,
 tried on that final plan, put it on time in 0.4 s (206,679 -> 181,614); the sweep it was
 last tried in had hundreds of moves still to go."""
+LAZY_BLAME = True
+"""Whether fix-and-optimise finds the orders in a late order's way (a blame search: a few
+one-order models) when its first repair move is reached (:class:`InTheWay` markers), rather
+than every late order's when its repair moves are queued. On the booked 400-order seed-216
+site, handed over with 17 orders late, those searches took the first 8 s before any move
+was solved, and the 120 s runs that had 10 s left ended with the plan unmoved; reached one
+or two at a time, each search is made against the plan as it is then, and not at all for
+an order the moves before it have put on time (RESULTS.md)."""
 ROUNDS = 3
 """Sweeps of one width while they improve."""
 MAX_CHUNK = 4
@@ -190,7 +201,7 @@ def contested_move(problem: CoreProblem, solution: CoreSolution, trade: list[str
     return ContestedRepair([*trade, *others[:CONTESTED_OVERTAKERS]])
 
 
-def queue_after_repairs(pending: deque[list[str] | WaysAround], moves: list[list[str]],
+def queue_after_repairs(pending: deque[list[str] | Marker], moves: list[list[str]],
                         bad: set[str]) -> None:
     """Put ``moves`` in ``pending`` right after the last move queued that frees one of the
     ``bad`` orders first (its repair moves), or first in line if there is none.
@@ -199,8 +210,8 @@ def queue_after_repairs(pending: deque[list[str] | WaysAround], moves: list[list
     came 0.2 s before a pair already queued put the order on time, and the Overtaken move,
     taken first, spent 19 s on a costlier trade that left another order late (60 s: 10.56 %
     above the bound, 1 late, against 4.33 %, none late; RESULTS.md)."""
-    def repairs(item: list[str] | WaysAround) -> bool:
-        return item.group in bad if isinstance(item, WaysAround) else bool(item) and item[0] in bad
+    def repairs(item: list[str] | Marker) -> bool:
+        return item.group in bad if isinstance(item, Marker) else bool(item) and item[0] in bad
 
     last = max((i for i, item in enumerate(pending) if repairs(item)), default=-1)
     for offset, move in enumerate(moves):
@@ -208,16 +219,33 @@ def queue_after_repairs(pending: deque[list[str] | WaysAround], moves: list[list
 
 
 def _next_moves(problem: CoreProblem, solution: CoreSolution,
-                pending: deque[list[str] | WaysAround], count: int, *,
+                pending: deque[list[str] | Marker], count: int, *,
                 map_each: MapEach = map) -> list[list[str]]:
-    """Up to ``count`` moves from the head of ``pending``; a :class:`WaysAround` reached on
-    the way is replaced by its moves (their blame searches run by ``map_each``), and a
-    :class:`Wide` move is taken, only while its group is still bad in ``solution``."""
+    """Up to ``count`` moves from the head of ``pending``; a :class:`WaysAround` or
+    :class:`InTheWay` marker reached on the way is replaced by its moves (their blame
+    searches run by ``map_each``), and a :class:`Wide` move is taken, only while its group
+    is still bad in ``solution``. An :class:`InTheWay` marker whose blame is still to find
+    has it found together with those of the next markers in line, ``count`` in all, as the
+    moves are solved ``count`` at a time."""
     chunks: list[list[str]] = []
     bad = bad_groups(problem, solution)
     while pending and len(chunks) < count:
         item = pending.popleft()
-        if isinstance(item, WaysAround):
+        if isinstance(item, InTheWay):
+            if item.group in bad:
+                if item.group not in item.found:
+                    needing = [item]
+                    for marker in pending:
+                        if len(needing) >= count:
+                            break
+                        if isinstance(marker, InTheWay) and marker.group in bad \
+                                and marker.group not in marker.found and not any(
+                                    m.found is marker.found and m.group == marker.group
+                                    for m in needing):
+                            needing.append(marker)
+                    find_ways(problem, solution, needing, map_each)
+                pending.extendleft(reversed(item.moves()))
+        elif isinstance(item, WaysAround):
             if item.group in bad:
                 pending.extendleft(reversed(ways_around(problem, solution, item, map_each)))
         elif not isinstance(item, Wide) or item[0] in bad:
@@ -325,7 +353,7 @@ def improve(
                 if len(ahead[gid]) > CONTESTED_OVERTAKERS]
         return near, [Overtaken([gid, *ahead[gid]]) for gid in overtaken_due if ahead[gid]]
 
-    def queue_windows(pending: deque[list[str] | WaysAround]) -> None:
+    def queue_windows(pending: deque[list[str] | Marker]) -> None:
         """Put the windows by crew day of the plan as it is now (:func:`crew_day_windows`)
         first in line, then the sweep's windows by arrival, and note where the sweep began."""
         nonlocal windows, sweeps, swept_from
@@ -340,7 +368,7 @@ def improve(
             rounds += 1
             improved = False
             pending = deque(neighbourhoods(problem, best, size, focus, day_ticks, moves.index,
-                                           map_each=pool.map))
+                                           map_each=pool.map, lazy=LAZY_BLAME))
             pending.extendleft(reversed(first_next))
             first_next = []
             if windows_due(pairs_converged=rounds == 1 and size > CHUNK):
@@ -428,7 +456,7 @@ def improve(
                     to_repair = bad_now if kept_since_repairs == 0 else bad_now - bad_before
                     pending.extendleft(reversed(
                         repair_moves(problem, candidate, sorted(to_repair), day_ticks,
-                                     map_each=pool.map)))
+                                     map_each=pool.map, lazy=LAZY_BLAME)))
                 best, best_value, improved = candidate, value, True
                 reserve = _usable(reason_reserve, bad_now)
             if focus is None and sweeps and not windows and not bad_now \

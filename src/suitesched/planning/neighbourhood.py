@@ -57,8 +57,8 @@ OVERTAKEN_MAX = 32
 
 def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int,
                    focus: set[str] | None = None, day_ticks: int | None = None,
-                   index: GroupIndex | None = None, map_each: MapEach = map
-                   ) -> list[list[str] | WaysAround]:
+                   index: GroupIndex | None = None, map_each: MapEach = map,
+                   lazy: bool = False) -> list[list[str] | Marker]:
     """Groups to free together: each bad group first (with the orders in its way and its
     blockers, :func:`repair_moves`, then with its neighbours by arrival), then the slowest
     groups with their blockers, then sliding windows, then the slowest groups with their
@@ -70,15 +70,16 @@ def neighbourhoods(problem: CoreProblem, solution: CoreSolution, size: int,
     would end any freed order later, or drop it, is refused: see
     :func:`~suitesched.planning.lns.improve`).
 
-    ``map_each`` is how :func:`repair_moves` finds each bad order's moves (see there).
+    ``map_each`` is how :func:`repair_moves` finds each bad order's moves, and ``lazy``
+    whether it leaves that to when they are reached (see there).
     """
     order = arrival_order(problem)
     position = {g: i for i, g in enumerate(order)}
-    out: list[list[str] | WaysAround] = []
+    out: list[list[str] | Marker] = []
     bad = bad_groups(problem, solution)
     if focus is None and day_ticks is not None:
         out += repair_moves(problem, solution, [g for g in order if g in bad], day_ticks,
-                            map_each=map_each)
+                            map_each=map_each, lazy=lazy)
     for gid in order:
         if (gid in focus) if focus is not None else gid in bad:
             # Pair a late or missing order with each of its nearest competitors in turn.
@@ -264,7 +265,8 @@ def blocker_moves(problem: CoreProblem, solution: CoreSolution, bad: list[str],
 
 
 def repair_moves(problem: CoreProblem, solution: CoreSolution, bad: list[str],
-                 day_ticks: int, *, map_each: MapEach = map) -> list[list[str] | WaysAround]:
+                 day_ticks: int, *, map_each: MapEach = map, lazy: bool = False
+                 ) -> list[list[str] | Marker]:
     """Each late or unscheduled group first with the orders in its way (those holding what
     keeps it from its due date where it would be: :func:`~suitesched.planning.blame.in_the_way`),
     then with its top blockers (:func:`blocker_moves`), then - if that did not repair it - with
@@ -279,7 +281,20 @@ def repair_moves(problem: CoreProblem, solution: CoreSolution, bad: list[str],
     Finding the orders in each one's way is a blame search of one-order models, the bulk of
     this function's time: ``map_each`` (like :func:`map`, in order) may run them on several
     threads, as fix-and-optimise does on its idle move threads (booked 400-order site, 16
-    orders late: 7.2 s on one thread, 4.3 s on two, the same moves)."""
+    orders late: 7.2 s on one thread, 4.3 s on two, the same moves).
+
+    With ``lazy`` no blame search is run here: the moves with the orders in each one's way
+    are :class:`InTheWay` markers in the same places, found when the first of them is
+    reached, against the plan as it is then, and only if the order is still late or out
+    (see :data:`~suitesched.planning.lns.LAZY_BLAME`)."""
+    if lazy:
+        found = _FoundWays()
+        return [*(InTheWay(gid, wide, found) for wide in (False, True) for gid in bad),
+                *(Wide(move) if len(move) > 1 + BLOCKERS[0] else move
+                  for move in blocker_moves(problem, solution, bad, day_ticks)),
+                *(InTheWay(gid, None, found) for gid in bad),
+                *(ReleaseQueue([gid, *rivals]) for gid in bad
+                  if (rivals := release_rivals(problem, solution, gid, day_ticks)))]
     ways = dict(zip(bad, map_each(
         lambda gid: in_the_way(problem, solution, gid, max(BLOCKERS), ONE_ORDER), bad),
         strict=True))
@@ -352,6 +367,47 @@ def ways_around(problem: CoreProblem, solution: CoreSolution, marker: WaysAround
     return _widening({marker.group: list(map_each(
         lambda other: in_the_way(problem, solution, marker.group, max(BLOCKERS), ONE_ORDER,
                                  staying=other), marker.staying))})
+
+
+class _FoundWays(dict):
+    """The orders in each bad order's way, found once for all of its :class:`InTheWay`
+    markers (``group -> orders``)."""
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class InTheWay:
+    """In the queue of moves: once reached, if ``group`` is still late or out, its move with
+    the first few orders in its way (``wide`` False: a :class:`Repair`), with more of them
+    (True: a :class:`WideRepair`, if there are more), or its :class:`WaysAround` marker
+    (None), as :func:`repair_moves` would have queued them (see its ``lazy``). The blame
+    search behind them runs when the first of the group's markers is reached, against the
+    plan of that moment, and is kept in ``found`` for the others."""
+
+    group: str
+    wide: bool | None
+    found: _FoundWays
+
+    def moves(self) -> list[list[str] | WaysAround]:
+        """What the marker stands for, once ``found`` holds its group's blame."""
+        way = self.found[self.group]
+        if self.wide is None:
+            return [WaysAround(self.group, tuple(way[:WAYS_AROUND]))] if way else []
+        return _widening({self.group: [way]}, wide_only=self.wide, narrow_only=not self.wide)
+
+
+Marker = WaysAround | InTheWay
+"""A queued item that stands for moves found only once it is reached."""
+
+
+def find_ways(problem: CoreProblem, solution: CoreSolution, markers: list[InTheWay],
+              map_each: MapEach = map) -> None:
+    """Run the blame searches the ``markers`` still need (their groups', once each), by
+    ``map_each``, and keep them in each marker's ``found``."""
+    needed = {(id(m.found), m.group): m for m in markers if m.group not in m.found}
+    ways = list(map_each(lambda m: in_the_way(problem, solution, m.group, max(BLOCKERS),
+                                              ONE_ORDER), needed.values()))
+    for marker, way in zip(needed.values(), ways, strict=True):
+        marker.found[marker.group] = way
 
 
 class Wide(list):
@@ -463,12 +519,15 @@ def suite_starts(problem: CoreProblem, solution: CoreSolution,
     return starts
 
 
-def _widening(ways: dict[str, list[list[str]]]) -> list[list[str]]:
+def _widening(ways: dict[str, list[list[str]]], *, narrow_only: bool = False,
+              wide_only: bool = False) -> list[list[str]]:
     """Each group with the first few orders of each of its ways, then with more of them
-    (:data:`BLOCKERS`), as :class:`Repair` moves; no move twice."""
+    (:data:`BLOCKERS`), as :class:`Repair` moves; no move twice. ``narrow_only`` and
+    ``wide_only`` keep one of the two widths."""
     narrow, wide = BLOCKERS
     moves: list[list[str]] = []
-    for width in (narrow, wide):
+    widths = (narrow,) if narrow_only else (wide,) if wide_only else (narrow, wide)
+    for width in widths:
         for gid, others_of in ways.items():
             for others in others_of:
                 chunk = (Repair if width == narrow else WideRepair)([gid, *others[:width]])
