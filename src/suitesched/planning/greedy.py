@@ -427,7 +427,7 @@ class Inserter:
         it does not fit beside them re-placed either, and the joint model would only prove
         so, at length (booked 100-order seed-145 site: 4.2 s for one such proof; RESULTS.md).
         A re-seated order is in the plan already, so it always fits; it is tried with a set
-        of blockers only if it would end sooner with them gone (:meth:`_ends_sooner`)."""
+        of blockers only if it would end sooner with them gone (:func:`_ends_sooner`)."""
         problem = self.problem
         partial, placed_ids = _with_runs(placed, book)
         ranked = blockers(problem, partial, group_id, max(BLOCKERS), self.ticks_per_day)
@@ -440,9 +440,9 @@ class Inserter:
             chunk = [group_id, *others]
             keep = placed_ids - set(chunk)
             kept_book = book_from(problem, partial, keep)
-            if wanted.optional and self.insert(group_id, kept_book) is None:
-                continue
-            if not wanted.optional and not self._ends_sooner(group_id, placed, kept_book):
+            alone = self.insert(group_id, kept_book)
+            if alone is None or not (wanted.optional or _ends_sooner(
+                    self.groups[group_id], alone[1], placed)):
                 continue
             groups = [wanted, *(dataclasses.replace(self.groups[g], optional=False)
                                 for g in others)]
@@ -456,22 +456,6 @@ class Inserter:
             if accept(merged):
                 return merged, kept_book
         return None
-
-    def _ends_sooner(self, group_id: str, placed: CoreSolution, kept_book: Book) -> bool:
-        """Whether the placed order, alone against ``kept_book`` (the plan without it and
-        its blockers), ends before it does in ``placed``.
-
-        If it does not, re-placing it together with the blockers cannot end it sooner
-        either (they only take capacity back), so a re-seat would at most move the blockers,
-        which is fix-and-optimise's work, not the re-seat's; one one-order model instead of
-        a joint one. On the booked 400-order seed-216 site, the portfolio's winner with 26
-        late: 14 of its 26 re-seats failed, and the 6-blocker joint models behind them took
-        1.5 s each; with this test the same plan came in 24 s instead of 34 (RESULTS.md)."""
-        entered = self.insert(group_id, kept_book)
-        if entered is None:
-            return False
-        end_task = self.groups[group_id].end_task or ""
-        return entered[1].tasks[end_task].end < placed.tasks[end_task].end
 
     def swap_in(self, group_id: str, placed: CoreSolution, book: Book
                 ) -> tuple[CoreSolution, Book] | None:
@@ -679,3 +663,17 @@ def _with_runs(placed: CoreSolution, book: Book) -> tuple[CoreSolution, set[str]
     while it inserts), and the orders it places."""
     partial = dataclasses.replace(placed, runs=book.all_runs())
     return partial, {g for g, present in partial.present.items() if present}
+
+
+def _ends_sooner(group: Group, alone: CoreSolution, placed: CoreSolution) -> bool:
+    """Whether the order, placed ``alone`` against the plan without it and its blockers, ends
+    before it does in ``placed``.
+
+    If it does not, re-placing it together with the blockers cannot end it sooner either
+    (they only take capacity back), so a re-seat would at most move the blockers, which is
+    fix-and-optimise's work, not the re-seat's; one one-order model instead of a joint one.
+    On the booked 400-order seed-216 site, the portfolio's winner with 26 late: 14 of its 26
+    re-seats failed, and the 6-blocker joint models behind them took 1.5 s each; with this
+    test the same plan came in 24 s instead of 34 (RESULTS.md)."""
+    end_task = group.end_task or ""
+    return alone.tasks[end_task].end < placed.tasks[end_task].end

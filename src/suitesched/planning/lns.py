@@ -42,6 +42,7 @@ from suitesched.planning.neighbourhood import (
     Window,
     arrival_windows,
     bad_groups,
+    blame_batch,
     crew_day_windows,
     find_ways,
     neighbourhoods,
@@ -234,16 +235,8 @@ def _next_moves(problem: CoreProblem, solution: CoreSolution,
         if isinstance(item, InTheWay):
             if item.group in bad:
                 if item.group not in item.found:
-                    needing = [item]
-                    for marker in pending:
-                        if len(needing) >= count:
-                            break
-                        if isinstance(marker, InTheWay) and marker.group in bad \
-                                and marker.group not in marker.found and not any(
-                                    m.found is marker.found and m.group == marker.group
-                                    for m in needing):
-                            needing.append(marker)
-                    find_ways(problem, solution, needing, map_each)
+                    find_ways(problem, solution, blame_batch(item, pending, bad, count),
+                              map_each)
                 pending.extendleft(reversed(item.moves()))
         elif isinstance(item, WaysAround):
             if item.group in bad:

@@ -287,23 +287,19 @@ def repair_moves(problem: CoreProblem, solution: CoreSolution, bad: list[str],
     are :class:`InTheWay` markers in the same places, found when the first of them is
     reached, against the plan as it is then, and only if the order is still late or out
     (see :data:`~suitesched.planning.lns.LAZY_BLAME`)."""
+    found = _FoundWays()
+    queued: list[list[str] | Marker] = [
+        *(InTheWay(gid, wide, found) for wide in (False, True) for gid in bad),
+        *(Wide(move) if len(move) > 1 + BLOCKERS[0] else move
+          for move in blocker_moves(problem, solution, bad, day_ticks)),
+        *(InTheWay(gid, None, found) for gid in bad),
+        *(ReleaseQueue([gid, *rivals]) for gid in bad
+          if (rivals := release_rivals(problem, solution, gid, day_ticks)))]
     if lazy:
-        found = _FoundWays()
-        return [*(InTheWay(gid, wide, found) for wide in (False, True) for gid in bad),
-                *(Wide(move) if len(move) > 1 + BLOCKERS[0] else move
-                  for move in blocker_moves(problem, solution, bad, day_ticks)),
-                *(InTheWay(gid, None, found) for gid in bad),
-                *(ReleaseQueue([gid, *rivals]) for gid in bad
-                  if (rivals := release_rivals(problem, solution, gid, day_ticks)))]
-    ways = dict(zip(bad, map_each(
-        lambda gid: in_the_way(problem, solution, gid, max(BLOCKERS), ONE_ORDER), bad),
-        strict=True))
-    queues = {gid: release_rivals(problem, solution, gid, day_ticks) for gid in bad}
-    return [*_widening({gid: [way] for gid, way in ways.items()}),
-            *(Wide(move) if len(move) > 1 + BLOCKERS[0] else move
-              for move in blocker_moves(problem, solution, bad, day_ticks)),
-            *(WaysAround(gid, tuple(way[:WAYS_AROUND])) for gid, way in ways.items() if way),
-            *(ReleaseQueue([gid, *rivals]) for gid, rivals in queues.items() if rivals)]
+        return queued
+    find_ways(problem, solution, [m for m in queued if isinstance(m, InTheWay)], map_each)
+    return [move for item in queued
+            for move in (item.moves() if isinstance(item, InTheWay) else [item])]
 
 
 def release_rivals(problem: CoreProblem, solution: CoreSolution, gid: str,
@@ -397,6 +393,22 @@ class InTheWay:
 
 Marker = WaysAround | InTheWay
 """A queued item that stands for moves found only once it is reached."""
+
+
+def blame_batch(first: InTheWay, pending: Iterable[object], bad: set[str],
+                count: int) -> list[InTheWay]:
+    """``first`` and the next :class:`InTheWay` markers in ``pending`` whose blame is still
+    to find (of orders in ``bad``), ``count`` groups in all: searched together, as the moves
+    are solved ``count`` at a time."""
+    batch = [first]
+    for marker in pending:
+        if len(batch) >= count:
+            break
+        if isinstance(marker, InTheWay) and marker.group in bad and \
+                marker.group not in marker.found and not any(
+                    m.found is marker.found and m.group == marker.group for m in batch):
+            batch.append(marker)
+    return batch
 
 
 def find_ways(problem: CoreProblem, solution: CoreSolution, markers: list[InTheWay],
