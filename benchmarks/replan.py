@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -47,6 +46,8 @@ from datetime import datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from typing import Any
+
+from scale import peak_mb  # this folder's scale.py: the run's peak memory, rule processes too
 
 COLUMNS = ["orders", "event", "order", "now", "full_s", "replan_s", "ratio", "kept_pct",
            "kept_unfrozen_pct", "untouched_ops", "frozen_ops", "scheduled_before",
@@ -115,10 +116,6 @@ def _kept(plan: Any, new_plan: Any, touched: str) -> tuple[int, int, int, int]:
     return kept, total, kept_free, free
 
 
-def _peak_mb() -> int:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-
-
 def one_size(orders: int, limit: float, workers: int, seed: int, out: Path,
              from_json: bool = False, booked: bool = False) -> list[dict]:
     """Generate (or book), solve and re-plan one site after each event; return the rows."""
@@ -167,7 +164,7 @@ def one_size(orders: int, limit: float, workers: int, seed: int, out: Path,
         except Exception as exc:  # recorded in the table, not hidden
             traceback.print_exc()
             row["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:80]}"
-            row["peak_mb"] = _peak_mb()
+            row["peak_mb"] = peak_mb()
             rows.append(row)
             continue
         ss.write_plan(new_plan, out / str(orders) / f"replan-{kind}")
@@ -182,7 +179,7 @@ def one_size(orders: int, limit: float, workers: int, seed: int, out: Path,
             kept_unfrozen_pct=round(100 * kept_free / free, 1) if free else "",
             untouched_ops=total, frozen_ops=sum(op.frozen for op in new_plan.operations),
             scheduled_after=new_plan.kpis["scheduled"], violations=len(violations),
-            peak_mb=_peak_mb())
+            peak_mb=peak_mb())
         rows.append(row)
     return rows
 

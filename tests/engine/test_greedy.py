@@ -10,6 +10,7 @@ import pytest
 from helpers import order, scenario, site
 from suitesched.check import check_plan
 from suitesched.core.solution import CoreSolution
+from suitesched.planning import forked as forked_module
 from suitesched.planning import greedy as greedy_module
 from suitesched.planning.compile import compile_scenario
 from suitesched.planning.extract import build_plan
@@ -234,11 +235,13 @@ def test_past_its_deadline_the_greedy_makes_no_room_and_once_stopped_it_places_n
 
 def test_with_a_time_limit_the_first_rule_to_place_every_order_stops_the_other(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    # The stability rule places both orders at once; the due-date rule, without any room
-    # making, would leave C out. The complete plan raises the stop flag both rules watch.
+    # In threads (where forking is not safe): the stability rule places both orders at once;
+    # the due-date rule, without any room making, would leave C out. The complete plan
+    # raises the stop flag both rules watch.
     sc, compiled = _one_suite_race()
     for repair in ("make_room", "swap_in", "reflow"):
         monkeypatch.setattr(Inserter, repair, lambda *args, **kwargs: None)
+    monkeypatch.setattr(greedy_module, "PORTFOLIO_PROCESSES", False)
     flags: list[threading.Event | None] = []
     real = greedy_module.greedy_solution
 
@@ -254,6 +257,34 @@ def test_with_a_time_limit_the_first_rule_to_place_every_order_stops_the_other(
     flags.clear()
     portfolio_solution(compiled, workers=2)  # reproducible: every rule runs to the end
     assert flags == [None, None]
+
+
+@pytest.mark.skipif(not forked_module.can_fork(), reason="forks only on Linux")
+def test_in_processes_the_first_rule_to_place_every_order_has_the_other_killed(
+        monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    # The due-date rule is made slow (two minutes) and leaves a mark when it ends. Under a
+    # wall-clock limit the stability rule's complete plan wins and the slow rule's process
+    # is killed: no mark, and no two-minute wait. Without one, every rule runs to its end.
+    sc, compiled = _one_suite_race()
+    real = greedy_module.greedy_solution
+    mark = tmp_path / "due-rule-ended"
+
+    def slow_due_rule(sleep: float):
+        def greedy(*args, rule="due", **kwargs):
+            if rule == "due":
+                time.sleep(sleep)
+                mark.write_text("ended")
+            return real(*args, rule=rule, **kwargs)
+        return greedy
+
+    monkeypatch.setattr(greedy_module, "greedy_solution", slow_due_rule(120))
+    started = time.monotonic()
+    _both_placed_c_first(sc, compiled, portfolio_solution(compiled, workers=2,
+                                                          deadline=time.monotonic() + 900))
+    assert time.monotonic() - started < 60 and not mark.exists()
+    monkeypatch.setattr(greedy_module, "greedy_solution", slow_due_rule(0.5))
+    _both_placed_c_first(sc, compiled, portfolio_solution(compiled, workers=2))
+    assert mark.read_text() == "ended"
 
 
 def test_under_a_wall_clock_limit_the_greedy_makes_no_room_after_its_share(
