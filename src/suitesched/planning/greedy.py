@@ -73,7 +73,10 @@ PORTFOLIO_PROCESSES = True
 """Whether the portfolio runs its rules in forked processes where it may
 (:func:`suitesched.planning.forked.can_fork`) rather than in threads: the rules then do not
 queue for the interpreter, and the loser is stopped at once when a rule has placed every
-order (booked 400-order sites; RESULTS.md)."""
+order. Booked 400-order seed 216, the race alone under a 120 s limit: in threads 113.5 s
+with 399 of 400 placed (the stability rule, 65 s alone, passed room-making's deadline);
+in processes 76.3 s with all 400. On seeds 212, 214, 215, 219 and 220 the race ended
+2-21 s sooner (RESULTS.md)."""
 REPAIR_SHARE = 0.7
 """Share of a wall-clock limit after which the greedy stops making room: ``plan_core`` turns
 it into the ``deadline`` it takes."""
@@ -151,14 +154,17 @@ def portfolio_solution(compiled: Compiled, workers: int,
 
     Which order the greedy takes decides a handful of orders on a large, tight site, and no
     rule wins everywhere (booked 400-order sites: 382 vs 389 of 390 placed on one, 399 vs 398
-    of 400 on another; at 100 orders the due-date rule is best). Threads share the
-    interpreter, but CP-SAT solves outside it: two rules took about 1.3x the time of one.
+    of 400 on another; at 100 orders the due-date rule is best). The rules run in forked
+    processes where that is safe (:data:`PORTFOLIO_PROCESSES`), else in threads, which
+    queue for the interpreter: two rules in threads took 1.1-1.7x the time of one.
 
     With a ``deadline`` (a ``time.monotonic()`` value, given under a wall-clock limit only, so
     the plan is not reproducible anyway) no rule makes room for an order after it, and the
-    first rule to place every order wins and the others stop. Without one every rule runs to
-    the end. The winner's late orders are then re-seated (:func:`reseat_late_orders`) until
-    ``reseat_until`` (by default the ``deadline``; see :data:`PORTFOLIO_RESEAT_SHARE`).
+    first rule to place every order wins and the others stop (a process is killed at once; a
+    thread stops once the order it is placing is placed, room-making included). Without one
+    every rule runs to the end. The winner's late orders are then re-seated
+    (:func:`reseat_late_orders`) until ``reseat_until`` (by default the ``deadline``; see
+    :data:`PORTFOLIO_RESEAT_SHARE`).
     """
     rules = PORTFOLIO_RULES if workers >= 2 else PORTFOLIO_RULES[:1]
     if len(rules) > 1 and PORTFOLIO_PROCESSES and forked.can_fork():
