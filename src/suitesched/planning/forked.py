@@ -7,7 +7,7 @@ process queue for the interpreter on that part. On the booked 400-order seed-216
 stability rule took 65 s alone and 72-114 s beside the due-date rule in a thread, and two
 copies of one rule in two processes took 1.1x the time of one alone (RESULTS.md). A
 process can also be stopped at once when another job has won, where a thread finishes the
-room-making it is in first (3-17 s on five booked 400-order sites).
+room-making it is in first (up to 17 s on five booked 400-order sites).
 
 Forking copies the parent as it is, so a job needs no pickling and sees the same objects
 (and a test's monkeypatches). It is used only where it is safe: on Linux, and only while
