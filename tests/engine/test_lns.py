@@ -10,6 +10,7 @@ from collections import deque
 from helpers import order, scenario, site
 from small_plans import four_days, two_orders_one_suite, without
 from suitesched.core.evaluate import objective_value
+from suitesched.core.solution import CoreSolution
 from suitesched.planning import lns, neighbourhood
 from suitesched.planning.blame import in_the_way
 from suitesched.planning.compile import compile_scenario
@@ -90,12 +91,18 @@ def test_a_late_order_is_freed_first_with_the_orders_in_the_way_of_its_due_date(
     groups = {g.id: g for g in problem.groups}
     assert move_limit(problem, solution, [groups["C"], groups["A"]], day_ticks) == min(
         problem.horizon, groups["A"].due + MOVE_SLACK_DAYS * day_ticks)
+    kept: list[CoreSolution] = []
     repaired = improve(problem, solution, time_limit=30.0,
                        params=SolveParams(workers=1, seed=0, max_deterministic_time=2.0),
-                       day_ticks=day_ticks)
+                       day_ticks=day_ticks, on_better=kept.append)
     assert bad_groups(problem, repaired) == set()
     assert repaired.tasks["C/process"].start < repaired.tasks["A/process"].start
     _assert_valid(compiled, repaired)
+    # Each incumbent kept on the way was reported, each cheaper than the one before.
+    values = [objective_value(problem, plan) for plan in kept]
+    assert values and values == sorted(set(values), reverse=True)
+    assert values[0] < objective_value(problem, solution)
+    assert values[-1] == objective_value(problem, repaired)
 
 
 def test_fix_and_optimise_finds_the_late_orders_in_the_way_on_its_move_threads(

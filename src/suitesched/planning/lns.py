@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from suitesched.core.evaluate import is_bad, objective_value
@@ -256,6 +257,7 @@ def improve(
     focus: set[str] | None = None,
     day_ticks: int | None = None,
     reason_reserve: float = 0.0,
+    on_better: Callable[[CoreSolution], None] | None = None,
 ) -> CoreSolution:
     """Improve ``incumbent`` by fix-and-optimise moves within ``time_limit`` seconds (or the
     deterministic budget of ``params``); never returns a worse solution. ``day_ticks`` (ticks
@@ -271,7 +273,10 @@ def improve(
     Keeping all of it back while an order was late left most of it unused: the booked
     400-order seed-6 site explained its 8 late orders in 0.5 s of the 18 s kept back.
     Should the last move make an order late, the reasons still get their minimum few
-    seconds."""
+    seconds.
+
+    ``on_better``, if given, is called with each new incumbent as it is kept: the command
+    line's progress line shows the plan improving, not only the first plan and the last."""
     started = time.monotonic()
     budget = params.max_deterministic_time
     spent = 0.0
@@ -452,6 +457,8 @@ def improve(
                                      map_each=pool.map, lazy=LAZY_BLAME)))
                 best, best_value, improved = candidate, value, True
                 reserve = _usable(reason_reserve, bad_now)
+                if on_better is not None:
+                    on_better(best)
             if focus is None and sweeps and not windows and not bad_now \
                     and best_value < swept_from:
                 # The round of the last window sweep is over and the sweep (or the small

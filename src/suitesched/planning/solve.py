@@ -169,7 +169,8 @@ def plan_core(
                             params=SolveParams(workers=workers, seed=seed,
                                                max_deterministic_time=budget), focus=focus,
                             day_ticks=compiled.timeline.ticks_per_day,
-                            reason_reserve=reason_reserve)
+                            reason_reserve=reason_reserve,
+                            on_better=None if progress is None else report)
     if incumbent is not solution:
         value = objective_value(problem, incumbent)
         incumbent.objective = value / OBJECTIVE_SCALE
