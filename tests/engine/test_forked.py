@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from suitesched.planning.forked import ForkedJobError, can_fork, run_forked
+from suitesched.planning.forked import ForkedJobError, ForkedProcessDied, can_fork, run_forked
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="forks only on Linux")
 
@@ -42,9 +42,13 @@ def test_a_jobs_error_is_raised_with_its_traceback() -> None:
         run_forked([lambda: 1, broken])
 
 
-def test_a_job_whose_process_dies_without_a_result_is_an_error() -> None:
-    with pytest.raises(ForkedJobError, match="without a result"):
-        run_forked([lambda: os._exit(3)])
+def test_a_job_whose_process_dies_without_a_result_is_an_error_naming_the_job() -> None:
+    with pytest.raises(ForkedProcessDied, match="without a result") as died:
+        run_forked([lambda: 1, lambda: os._exit(3)])
+    assert (died.value.index, died.value.exitcode) == (1, 3)
+    with pytest.raises(ForkedJobError) as raised:  # a job's own exception is no death
+        run_forked([lambda: 1 / 0])
+    assert not isinstance(raised.value, ForkedProcessDied)
 
 
 def test_no_fork_while_another_non_daemon_thread_runs() -> None:

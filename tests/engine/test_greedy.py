@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -285,6 +286,33 @@ def test_in_processes_the_first_rule_to_place_every_order_has_the_other_killed(
     monkeypatch.setattr(greedy_module, "greedy_solution", slow_due_rule(0.5))
     _both_placed_c_first(sc, compiled, portfolio_solution(compiled, workers=2))
     assert mark.read_text() == "ended"
+
+
+@pytest.mark.skipif(not forked_module.can_fork(), reason="forks only on Linux")
+def test_a_rule_process_killed_from_outside_has_the_rules_run_again_in_threads(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The due-date rule's process dies at once, as if the out-of-memory killer took it. The
+    # solve does not fail: both rules run again in this process, with and without a limit,
+    # and the plan is the one the rules give anyway.
+    sc, compiled = _one_suite_race()
+    real = greedy_module.greedy_solution
+    parent = os.getpid()
+    in_parent: list[str] = []
+
+    def dies_in_a_child(*args, rule="due", **kwargs):
+        if os.getpid() != parent:
+            if rule == "due":
+                os._exit(9)
+        else:
+            in_parent.append(rule)
+        return real(*args, rule=rule, **kwargs)
+
+    monkeypatch.setattr(greedy_module, "greedy_solution", dies_in_a_child)
+    for deadline in (time.monotonic() + 900, None):
+        in_parent.clear()
+        _both_placed_c_first(sc, compiled,
+                             portfolio_solution(compiled, workers=2, deadline=deadline))
+        assert sorted(in_parent) == ["due", "stability"]
 
 
 def test_under_a_wall_clock_limit_the_greedy_makes_no_room_after_its_share(

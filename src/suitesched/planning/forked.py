@@ -34,6 +34,17 @@ class ForkedJobError(RuntimeError):
     """A forked job raised, or its process ended without a result."""
 
 
+class ForkedProcessDied(ForkedJobError):
+    """A job's process ended without a result or a traceback: killed from outside (the
+    kernel's out-of-memory killer, an operator's ``kill``) or crashed in native code. The
+    job itself may be sound, so a caller can run it again another way."""
+
+    def __init__(self, index: int, exitcode: int | None) -> None:
+        super().__init__(f"job {index} ended without a result (exit code {exitcode})")
+        self.index = index
+        self.exitcode = exitcode
+
+
 def can_fork() -> bool:
     """Whether :func:`run_forked` may be used here and now (see the module's docstring)."""
     if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
@@ -49,7 +60,8 @@ def run_forked(jobs: Sequence[Callable[[], T]],
 
     Once a result that ``wins`` accepts comes back, the processes still running are killed
     and their results are None. Without ``wins`` every job runs to its end. A job's
-    exception is raised here as :class:`ForkedJobError` with the job's traceback."""
+    exception is raised here as :class:`ForkedJobError` with the job's traceback; a process
+    that ends without a word, as :class:`ForkedProcessDied`."""
     context = multiprocessing.get_context("fork")
     readers: dict[Connection, int] = {}  # those still to answer
     opened: list[Connection] = []
@@ -75,9 +87,7 @@ def run_forked(jobs: Sequence[Callable[[], T]],
                     kind, payload = reader.recv()
                 except EOFError:
                     processes[index].join()
-                    raise ForkedJobError(
-                        f"job {index} ended without a result (exit code "
-                        f"{processes[index].exitcode})") from None
+                    raise ForkedProcessDied(index, processes[index].exitcode) from None
                 if kind == "error":
                     raise ForkedJobError(f"job {index} failed:\n{payload}")
                 results[index] = payload

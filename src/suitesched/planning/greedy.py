@@ -164,31 +164,55 @@ def portfolio_solution(compiled: Compiled, workers: int,
     thread stops once the order it is placing is placed, room-making included). Without one
     every rule runs to the end. The winner's late orders are then re-seated
     (:func:`reseat_late_orders`) until ``reseat_until`` (by default the ``deadline``; see
-    :data:`PORTFOLIO_RESEAT_SHARE`).
+    :data:`PORTFOLIO_RESEAT_SHARE`). If a rule's process dies without a result, the rules
+    run again in threads.
     """
     rules = PORTFOLIO_RULES if workers >= 2 else PORTFOLIO_RULES[:1]
+    plans: list[CoreSolution] = []
     if len(rules) > 1 and PORTFOLIO_PROCESSES and forked.can_fork():
-        def job(rule: DispatchRule) -> Callable[[], CoreSolution]:
-            return lambda: greedy_solution(compiled, rule=rule, deadline=deadline)
+        plans = _rules_in_processes(compiled, rules, deadline)
+    if not plans:
+        plans = _rules_in_threads(compiled, rules, deadline)
+    best = min(plans, key=lambda plan: objective_value(compiled.problem, plan))
+    return reseat_late_orders(compiled, best, deadline if reseat_until is None else reseat_until)
 
+
+def _rules_in_processes(compiled: Compiled, rules: Collection[DispatchRule],
+                        deadline: float | None) -> list[CoreSolution]:
+    """Each rule's plan from a forked process of its own, the first complete one winning
+    under a ``deadline``; none at all if a rule's process died without a result.
+
+    A process killed from outside (the out-of-memory killer, an operator's ``kill``) says
+    nothing about the plan, so the caller runs the rules again in threads rather than fail
+    the solve or keep a portfolio that lacks a rule (which, without a deadline, would make
+    the plan depend on the death). A rule's own exception is a bug and is raised."""
+    def job(rule: DispatchRule) -> Callable[[], CoreSolution]:
+        return lambda: greedy_solution(compiled, rule=rule, deadline=deadline)
+
+    try:
         results = forked.run_forked(
             [job(rule) for rule in rules],
             wins=None if deadline is None else lambda plan: all(plan.present.values()))
-        plans = [plan for plan in results if plan is not None]
-    else:
-        done = threading.Event()
+    except forked.ForkedProcessDied:
+        return []
+    return [plan for plan in results if plan is not None]
 
-        def plan_by(rule: DispatchRule) -> CoreSolution:
-            plan = greedy_solution(compiled, rule=rule, deadline=deadline,
-                                   stop=done if deadline is not None else None)
-            if deadline is not None and all(plan.present.values()):
-                done.set()
-            return plan
 
-        with ThreadPoolExecutor(max_workers=len(rules)) as pool:
-            plans = list(pool.map(plan_by, rules))
-    best = min(plans, key=lambda plan: objective_value(compiled.problem, plan))
-    return reseat_late_orders(compiled, best, deadline if reseat_until is None else reseat_until)
+def _rules_in_threads(compiled: Compiled, rules: Collection[DispatchRule],
+                      deadline: float | None) -> list[CoreSolution]:
+    """Each rule's plan from a thread of its own: under a ``deadline`` the first complete plan
+    raises a flag the others stop at, once the order they are placing is placed."""
+    done = threading.Event()
+
+    def plan_by(rule: DispatchRule) -> CoreSolution:
+        plan = greedy_solution(compiled, rule=rule, deadline=deadline,
+                               stop=done if deadline is not None else None)
+        if deadline is not None and all(plan.present.values()):
+            done.set()
+        return plan
+
+    with ThreadPoolExecutor(max_workers=len(rules)) as pool:
+        return list(pool.map(plan_by, rules))
 
 
 def reseat_late_orders(compiled: Compiled, plan: CoreSolution, deadline: float | None = None
