@@ -110,8 +110,8 @@ def one_run(orders: int, limit: float, seed: int, weeks: int, booked: bool = Fal
 
 def peak_mb() -> int:
     """Peak resident memory of this run: its own plus twice its largest child's, as the
-    portfolio's two dispatch rules run in forked processes at the same time (an upper bound:
-    pages a child shares with this process are counted in both)."""
+    portfolio's two dispatch rules run in processes of their own at the same time (an upper
+    bound: pages a forked child shares with this process are counted in both)."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return round((own + 2 * child) / 1024)

@@ -11,8 +11,8 @@ import pytest
 from helpers import order, scenario, site
 from suitesched.check import check_plan
 from suitesched.core.solution import CoreSolution
-from suitesched.planning import forked as forked_module
 from suitesched.planning import greedy as greedy_module
+from suitesched.planning import processes
 from suitesched.planning.compile import compile_scenario
 from suitesched.planning.extract import build_plan
 from suitesched.planning.greedy import (
@@ -260,7 +260,7 @@ def test_with_a_time_limit_the_first_rule_to_place_every_order_stops_the_other(
     assert flags == [None, None]
 
 
-@pytest.mark.skipif(not forked_module.can_fork(), reason="forks only on Linux")
+@pytest.mark.skipif(not processes.can_fork(), reason="forks only on Linux")
 def test_in_processes_the_first_rule_to_place_every_order_has_the_other_killed(
         monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     # The due-date rule is made slow (two minutes) and leaves a mark when it ends. Under a
@@ -288,7 +288,7 @@ def test_in_processes_the_first_rule_to_place_every_order_has_the_other_killed(
     assert mark.read_text() == "ended"
 
 
-@pytest.mark.skipif(not forked_module.can_fork(), reason="forks only on Linux")
+@pytest.mark.skipif(not processes.can_fork(), reason="forks only on Linux")
 def test_a_rule_process_killed_from_outside_has_the_rules_run_again_in_threads(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # The due-date rule's process dies at once, as if the out-of-memory killer took it. The
@@ -313,6 +313,28 @@ def test_a_rule_process_killed_from_outside_has_the_rules_run_again_in_threads(
         _both_placed_c_first(sc, compiled,
                              portfolio_solution(compiled, workers=2, deadline=deadline))
         assert sorted(in_parent) == ["due", "stability"]
+
+
+def test_where_forking_is_not_safe_the_rules_run_in_fresh_interpreters(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # As for a caller with worker threads of its own, or on another system: each rule is
+    # pickled to a fresh interpreter, and its plan comes back, under a limit and without.
+    sc, compiled = _one_suite_race()
+    monkeypatch.setattr(processes, "can_fork", lambda: False)
+    spawned: list[list] = []
+    real = processes.run_spawned
+
+    def spy(jobs, wins=None):
+        results = real(jobs, wins)
+        spawned.append(results)
+        return results
+
+    monkeypatch.setattr(processes, "run_spawned", spy)
+    monkeypatch.setattr(greedy_module, "greedy_solution", None)  # not run in this process
+    for deadline in (time.monotonic() + 900, None):
+        _both_placed_c_first(sc, compiled,
+                             portfolio_solution(compiled, workers=2, deadline=deadline))
+    assert len(spawned) == 2 and all(isinstance(plan, CoreSolution) for plan in spawned[1])
 
 
 def test_under_a_wall_clock_limit_the_greedy_makes_no_room_after_its_share(

@@ -29,7 +29,7 @@ from typing import Literal
 from suitesched.core.evaluate import is_bad, objective_value
 from suitesched.core.problem import CoreProblem, Group, Task
 from suitesched.core.solution import CoreSolution
-from suitesched.planning import forked
+from suitesched.planning import processes
 from suitesched.planning.blame import blamed_resources, booked_by_kind
 from suitesched.planning.compile import Compiled
 from suitesched.planning.subproblem import (
@@ -70,13 +70,13 @@ DispatchRule = Literal["due", "stability"]
 PORTFOLIO_RULES: tuple[DispatchRule, ...] = ("due", "stability")
 """Dispatch rules of :func:`portfolio_solution`, the default first."""
 PORTFOLIO_PROCESSES = True
-"""Whether the portfolio runs its rules in forked processes where it may
-(:func:`suitesched.planning.forked.can_fork`) rather than in threads: the rules then do not
-queue for the interpreter, and the loser is stopped at once when a rule has placed every
-order. Booked 400-order seed 216, the race alone under a 120 s limit: in threads 113.5 s
-with 399 of 400 placed (the stability rule, 65 s alone, passed room-making's deadline);
-in processes 76.3 s with all 400. On seeds 212, 214, 215, 219 and 220 the race ended
-2-21 s sooner (RESULTS.md)."""
+"""Whether the portfolio runs its rules in processes of their own rather than in threads
+(forked where :func:`suitesched.planning.processes.can_fork` says it is safe, else each in a
+fresh interpreter): the rules then do not queue for the interpreter, and the loser is
+stopped at once when a rule has placed every order. Booked 400-order seed 216, the race
+alone under a 120 s limit: in threads 113.5 s with 399 of 400 placed (the stability rule,
+65 s alone, passed room-making's deadline); in forked processes 76.3 s with all 400. On
+seeds 212, 214, 215, 219 and 220 the race ended 2-21 s sooner (RESULTS.md)."""
 REPAIR_SHARE = 0.7
 """Share of a wall-clock limit after which the greedy stops making room: ``plan_core`` turns
 it into the ``deadline`` it takes."""
@@ -154,9 +154,9 @@ def portfolio_solution(compiled: Compiled, workers: int,
 
     Which order the greedy takes decides a handful of orders on a large, tight site, and no
     rule wins everywhere (booked 400-order sites: 382 vs 389 of 390 placed on one, 399 vs 398
-    of 400 on another; at 100 orders the due-date rule is best). The rules run in forked
-    processes where that is safe (:data:`PORTFOLIO_PROCESSES`), else in threads, which
-    queue for the interpreter: two rules in threads took 1.1-1.7x the time of one.
+    of 400 on another; at 100 orders the due-date rule is best). The rules run in processes
+    of their own (:data:`PORTFOLIO_PROCESSES`), else in threads, which queue for the
+    interpreter: two rules in threads took 1.1-1.7x the time of one.
 
     With a ``deadline`` (a ``time.monotonic()`` value, given under a wall-clock limit only, so
     the plan is not reproducible anyway) no rule makes room for an order after it, and the
@@ -169,7 +169,7 @@ def portfolio_solution(compiled: Compiled, workers: int,
     """
     rules = PORTFOLIO_RULES if workers >= 2 else PORTFOLIO_RULES[:1]
     plans: list[CoreSolution] = []
-    if len(rules) > 1 and PORTFOLIO_PROCESSES and forked.can_fork():
+    if len(rules) > 1 and PORTFOLIO_PROCESSES:
         plans = _rules_in_processes(compiled, rules, deadline)
     if not plans:
         plans = _rules_in_threads(compiled, rules, deadline)
@@ -179,23 +179,43 @@ def portfolio_solution(compiled: Compiled, workers: int,
 
 def _rules_in_processes(compiled: Compiled, rules: Collection[DispatchRule],
                         deadline: float | None) -> list[CoreSolution]:
-    """Each rule's plan from a forked process of its own, the first complete one winning
-    under a ``deadline``; none at all if a rule's process died without a result.
+    """Each rule's plan from a process of its own (forked where that is safe, else a fresh
+    interpreter), the first complete one winning under a ``deadline``; none at all if no
+    process can be started here or one died without a result.
 
     A process killed from outside (the out-of-memory killer, an operator's ``kill``) says
     nothing about the plan, so the caller runs the rules again in threads rather than fail
     the solve or keep a portfolio that lacks a rule (which, without a deadline, would make
     the plan depend on the death). A rule's own exception is a bug and is raised."""
-    def job(rule: DispatchRule) -> Callable[[], CoreSolution]:
-        return lambda: greedy_solution(compiled, rule=rule, deadline=deadline)
-
+    if processes.can_fork():
+        run = processes.run_forked
+    elif processes.can_spawn():
+        run = processes.run_spawned
+    else:
+        return []
+    wall_deadline = None if deadline is None else time.time() + (deadline - time.monotonic())
     try:
-        results = forked.run_forked(
-            [job(rule) for rule in rules],
-            wins=None if deadline is None else lambda plan: all(plan.present.values()))
-    except forked.ForkedProcessDied:
+        results = run([RulePlan(compiled, rule, wall_deadline) for rule in rules],
+                      wins=None if deadline is None else lambda plan: all(plan.present.values()))
+    except processes.ProcessDied:
         return []
     return [plan for plan in results if plan is not None]
+
+
+@dataclasses.dataclass(frozen=True)
+class RulePlan:
+    """One dispatch rule's greedy plan, as a job for a process of its own: it pickles, for a
+    fresh interpreter, and carries its deadline on the wall clock (``time.time()``), as
+    ``time.monotonic()`` has no reference point shared between processes."""
+
+    compiled: Compiled
+    rule: DispatchRule
+    wall_deadline: float | None = None
+
+    def __call__(self) -> CoreSolution:
+        deadline = None if self.wall_deadline is None \
+            else time.monotonic() + (self.wall_deadline - time.time())
+        return greedy_solution(self.compiled, rule=self.rule, deadline=deadline)
 
 
 def _rules_in_threads(compiled: Compiled, rules: Collection[DispatchRule],
