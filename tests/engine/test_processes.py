@@ -76,6 +76,11 @@ def test_a_worker_that_cannot_start_is_a_death_that_says_why(
         run_spawned([partial(str, "fine")])
 
 
+def test_a_job_that_does_not_pickle_is_no_process_to_wait_for() -> None:
+    with pytest.raises(ProcessDied, match="does not pickle"):
+        run_spawned([partial(str, "fine"), lambda: "a lambda has no importable name"])
+
+
 @forks
 def test_no_fork_while_another_non_daemon_thread_runs() -> None:
     # A worker thread may be inside a solver's lock, which the child would inherit held.

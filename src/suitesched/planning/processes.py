@@ -55,8 +55,8 @@ class JobError(RuntimeError):
 class ProcessDied(JobError):
     """A job's process ended without a result or a traceback: killed from outside (the
     kernel's out-of-memory killer, an operator's ``kill``), crashed in native code, or (a
-    spawned one) could not start. The job itself may be sound, so a caller can run it again
-    another way."""
+    spawned one) could not start, or its job does not pickle. The job itself may be sound,
+    so a caller can run it again another way."""
 
     def __init__(self, index: int, exitcode: int | None, detail: str = "") -> None:
         message = f"job {index} ended without a result (exit code {exitcode})"
@@ -139,8 +139,11 @@ def run_spawned(jobs: Sequence[Callable[[], T]],
         work = Path(folder)
         try:
             for index, job in enumerate(jobs):
-                (work / f"{index}.job").write_bytes(
-                    pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+                try:
+                    pickled = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+                except Exception as error:  # pickle raises several kinds; none is the job's
+                    raise ProcessDied(index, None, f"the job does not pickle: {error}") from None
+                (work / f"{index}.job").write_bytes(pickled)
                 with open(work / f"{index}.stderr", "wb") as stderr:
                     process = subprocess.Popen(
                         [sys.executable, "-m", WORKER_MODULE, str(work / f"{index}.job"),
