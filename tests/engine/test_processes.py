@@ -4,6 +4,7 @@ stops the rest, errors and deaths raised."""
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from functools import partial
@@ -73,6 +74,13 @@ def test_a_worker_that_cannot_start_is_a_death_that_says_why(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(processes, "WORKER_MODULE", "suitesched.no_such_worker")
     with pytest.raises(ProcessDied, match=r"No module named suitesched\.no_such_worker"):
+        run_spawned([partial(str, "fine")])
+
+
+def test_an_interpreter_that_cannot_be_started_is_a_death_too(
+        monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python-here"))
+    with pytest.raises(ProcessDied, match="cannot start"):
         run_spawned([partial(str, "fine")])
 
 

@@ -145,11 +145,15 @@ def run_spawned(jobs: Sequence[Callable[[], T]],
                     raise ProcessDied(index, None, f"the job does not pickle: {error}") from None
                 (work / f"{index}.job").write_bytes(pickled)
                 with open(work / f"{index}.stderr", "wb") as stderr:
-                    process = subprocess.Popen(
-                        [sys.executable, "-m", WORKER_MODULE, str(work / f"{index}.job"),
-                         str(work / f"{index}.result")],
-                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
-                        env=_worker_environment())
+                    try:
+                        process = subprocess.Popen(
+                            [sys.executable, "-m", WORKER_MODULE, str(work / f"{index}.job"),
+                             str(work / f"{index}.result")],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=stderr, env=_worker_environment())
+                    except OSError as error:  # no interpreter there, or no process to spare
+                        raise ProcessDied(index, None, f"cannot start {sys.executable}: "
+                                                       f"{error}") from None
                 processes.append(process)
                 threading.Thread(target=_report_end, args=(process, index, ended),
                                  daemon=True).start()
