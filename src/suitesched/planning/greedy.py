@@ -196,7 +196,7 @@ def _rules_in_processes(compiled: Compiled, rules: Collection[DispatchRule],
     wall_deadline = None if deadline is None else time.time() + (deadline - time.monotonic())
     try:
         results = run([RulePlan(compiled, rule, wall_deadline) for rule in rules],
-                      wins=None if deadline is None else lambda plan: all(plan.present.values()))
+                      wins=None if deadline is None else _places_every_order)
     except processes.ProcessDied:
         return []
     return [plan for plan in results if plan is not None]
@@ -227,12 +227,17 @@ def _rules_in_threads(compiled: Compiled, rules: Collection[DispatchRule],
     def plan_by(rule: DispatchRule) -> CoreSolution:
         plan = greedy_solution(compiled, rule=rule, deadline=deadline,
                                stop=done if deadline is not None else None)
-        if deadline is not None and all(plan.present.values()):
+        if deadline is not None and _places_every_order(plan):
             done.set()
         return plan
 
     with ThreadPoolExecutor(max_workers=len(rules)) as pool:
         return list(pool.map(plan_by, rules))
+
+
+def _places_every_order(plan: CoreSolution) -> bool:
+    """Whether a rule's ``plan`` wins the portfolio's race under a deadline."""
+    return all(plan.present.values())
 
 
 def reseat_late_orders(compiled: Compiled, plan: CoreSolution, deadline: float | None = None

@@ -135,6 +135,7 @@ def run_spawned(jobs: Sequence[Callable[[], T]],
     results: list[T | None] = [None] * len(jobs)
     ended: queue.Queue[int] = queue.Queue()
     processes: list[subprocess.Popen] = []
+    env = _worker_environment()
     with tempfile.TemporaryDirectory(prefix="suitesched-jobs-") as folder:
         work = Path(folder)
         try:
@@ -150,7 +151,7 @@ def run_spawned(jobs: Sequence[Callable[[], T]],
                             [sys.executable, "-m", WORKER_MODULE, str(work / f"{index}.job"),
                              str(work / f"{index}.result")],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=stderr, env=_worker_environment())
+                            stderr=stderr, env=env)
                     except OSError as error:  # no interpreter there, or no process to spare
                         raise ProcessDied(index, None, f"cannot start {sys.executable}: "
                                                        f"{error}") from None
