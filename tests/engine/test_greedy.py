@@ -288,6 +288,47 @@ def test_in_processes_the_first_rule_to_place_every_order_has_the_other_killed(
     assert mark.read_text() == "ended"
 
 
+def test_past_the_deadline_room_is_made_for_the_order_the_best_rule_left_out(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both rules are the due-date rule, which past room-making's deadline leaves C out. The
+    # portfolio then makes room for C in the winner's plan while its re-seats may run, and
+    # not once that time is over too.
+    sc, compiled = _one_suite_race()
+    monkeypatch.setattr(greedy_module, "PORTFOLIO_RULES", ("due", "due"))
+    for processes_or_threads in (True, False):
+        monkeypatch.setattr(greedy_module, "PORTFOLIO_PROCESSES", processes_or_threads)
+        placed = portfolio_solution(compiled, workers=2, deadline=time.monotonic() - 1,
+                                    reseat_until=time.monotonic() + 60)
+        plan = _both_placed_c_first(sc, compiled, placed)
+        assert plan.outcome("A").tardiness_hours == 0
+        out = portfolio_solution(compiled, workers=2, deadline=time.monotonic() - 1)
+        assert out.present == {"A": True, "C": False}
+
+
+@pytest.mark.skipif(not processes.can_fork(), reason="forks only on Linux")
+def test_past_the_deadline_the_first_rule_in_ends_the_race(
+        monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    # The stability rule is made slow (two minutes) and leaves a mark when it ends. Past
+    # room-making's deadline the due-date rule's plan, which leaves C out, is in first: the
+    # slow rule's process is killed (no mark, no two-minute wait), and room is made for C
+    # in the plan in hand.
+    sc, compiled = _one_suite_race()
+    real = greedy_module.greedy_solution
+    mark = tmp_path / "stability-rule-ended"
+
+    def slow_stability_rule(*args, rule="due", **kwargs):
+        if rule == "stability":
+            time.sleep(120)
+            mark.write_text("ended")
+        return real(*args, rule=rule, **kwargs)
+
+    monkeypatch.setattr(greedy_module, "greedy_solution", slow_stability_rule)
+    started = time.monotonic()
+    _both_placed_c_first(sc, compiled, portfolio_solution(
+        compiled, workers=2, deadline=started - 1, reseat_until=started + 60))
+    assert time.monotonic() - started < 60 and not mark.exists()
+
+
 @pytest.mark.skipif(not processes.can_fork(), reason="forks only on Linux")
 def test_a_rule_process_killed_from_outside_has_the_rules_run_again_in_threads(
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -324,8 +365,8 @@ def test_where_forking_is_not_safe_the_rules_run_in_fresh_interpreters(
     spawned: list[list] = []
     real = processes.run_spawned
 
-    def spy(jobs, wins=None):
-        results = real(jobs, wins)
+    def spy(jobs, wins=None, settle_at=None):
+        results = real(jobs, wins, settle_at)
         spawned.append(results)
         return results
 

@@ -4,6 +4,7 @@ stops the rest, errors and deaths raised."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -40,6 +41,37 @@ def test_a_winning_result_kills_the_jobs_still_running(run) -> None:
                   wins=lambda result: result == "quick")
     assert results == [None, "quick"]
     assert time.monotonic() - started < 60
+
+
+@pytest.mark.parametrize("run", RUNNERS)
+def test_once_settled_a_result_in_hand_ends_the_wait_and_the_rest_are_killed(run) -> None:
+    started = time.monotonic()
+    # The quick result is in before the time to settle; the wait ends at that time.
+    results = run([partial(time.sleep, 120), partial(str, "quick")], settle_at=started + 3.0)
+    assert results == [None, "quick"]
+    assert 3.0 <= time.monotonic() - started < 60
+
+
+@pytest.mark.parametrize("run", RUNNERS)
+def test_once_settled_the_first_result_in_ends_the_wait(run) -> None:
+    started = time.monotonic()
+    results = run([partial(time.sleep, 120), _after_two_seconds("second")],
+                  settle_at=started - 1.0)  # settled already, no result yet
+    assert results == [None, b"second"]
+    assert 2.0 <= time.monotonic() - started < 60
+
+
+@pytest.mark.parametrize("run", RUNNERS)
+def test_before_settling_every_job_is_waited_for(run) -> None:
+    started = time.monotonic()
+    results = run([_after_two_seconds("slow"), partial(str, "quick")], settle_at=started + 60)
+    assert results == [b"slow", "quick"] and time.monotonic() - started >= 2.0
+
+
+def _after_two_seconds(word: str) -> partial:
+    """A job that pickles and returns ``word`` (as bytes) after two seconds."""
+    return partial(subprocess.check_output, [
+        sys.executable, "-c", f"import time; time.sleep(2); print({word!r}, end='')"])
 
 
 @forks

@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import traceback
 import warnings
 from collections.abc import Callable, Sequence
@@ -81,13 +82,16 @@ def can_spawn() -> bool:
 
 
 def run_forked(jobs: Sequence[Callable[[], T]],
-               wins: Callable[[T], bool] | None = None) -> list[T | None]:
+               wins: Callable[[T], bool] | None = None,
+               settle_at: float | None = None) -> list[T | None]:
     """Each job's result, in the order of ``jobs``, each job run in a forked process.
 
     Once a result that ``wins`` accepts comes back, the processes still running are killed
-    and their results are None. Without ``wins`` every job runs to its end. A job's
-    exception is raised here as :class:`JobError` with the job's traceback; a process that
-    ends without a word, as :class:`ProcessDied`."""
+    and their results are None. Without ``wins`` every job runs to its end. From
+    ``settle_at`` (a ``time.monotonic()`` value) on, any result in hand is enough: the
+    processes still running are killed as soon as one result is in, or at once if one is in
+    already. A job's exception is raised here as :class:`JobError` with the job's
+    traceback; a process that ends without a word, as :class:`ProcessDied`."""
     context = multiprocessing.get_context("fork")
     readers: dict[Connection, int] = {}  # those still to answer
     opened: list[Connection] = []
@@ -108,7 +112,10 @@ def run_forked(jobs: Sequence[Callable[[], T]],
                 opened.append(reader)
                 processes.append(process)
         while readers:
-            for reader in wait(list(readers)):
+            ready = wait(list(readers), _patience(settle_at, answered=len(readers) < len(jobs)))
+            if not ready:
+                return results  # settled: a result is in, and the time has come
+            for reader in ready:
                 index = readers.pop(reader)
                 try:
                     answer = reader.recv()
@@ -128,7 +135,8 @@ def run_forked(jobs: Sequence[Callable[[], T]],
 
 
 def run_spawned(jobs: Sequence[Callable[[], T]],
-                wins: Callable[[T], bool] | None = None) -> list[T | None]:
+                wins: Callable[[T], bool] | None = None,
+                settle_at: float | None = None) -> list[T | None]:
     """:func:`run_forked`'s results, each job run in a fresh interpreter instead: the jobs
     must pickle (a :func:`functools.partial` of a module-level function does), and they see
     the modules as imported afresh, not as the caller may have changed them."""
@@ -158,8 +166,10 @@ def run_spawned(jobs: Sequence[Callable[[], T]],
                 processes.append(process)
                 threading.Thread(target=_report_end, args=(process, index, ended),
                                  daemon=True).start()
-            for _ in jobs:
-                index = _next_ended(ended)
+            for answered in range(len(jobs)):
+                index = _next_ended(ended, _patience(settle_at, answered=answered > 0))
+                if index is None:
+                    return results  # settled: a result is in, and the time has come
                 result_file = work / f"{index}.result"
                 if not result_file.exists():
                     raise ProcessDied(index, processes[index].returncode,
@@ -172,6 +182,14 @@ def run_spawned(jobs: Sequence[Callable[[], T]],
                 if process.poll() is None:
                     process.kill()
                 process.wait()  # before the folder goes: Windows keeps open files
+
+
+def _patience(settle_at: float | None, *, answered: bool) -> float | None:
+    """How long to wait for the next job to end: without end (None) until ``settle_at``
+    has come with a result in hand, then not at all (0.0)."""
+    if settle_at is None or not answered:
+        return None
+    return max(0.0, settle_at - time.monotonic())
 
 
 def _take(answer: tuple[str, object], index: int, results: list, wins: Callable | None
@@ -218,12 +236,17 @@ def _report_end(process: subprocess.Popen, index: int, ended: queue.Queue[int]) 
     ended.put(index)
 
 
-def _next_ended(ended: queue.Queue[int]) -> int:
-    """The next job to end; waits in short steps, so that Ctrl-C reaches the caller on
-    every system (a blocking ``get`` is not interrupted on Windows)."""
+def _next_ended(ended: queue.Queue[int], patience: float | None = None) -> int | None:
+    """The next job to end, or None once ``patience`` seconds have passed without one
+    (None: wait as long as it takes); waits in short steps, so that Ctrl-C reaches the
+    caller on every system (a blocking ``get`` is not interrupted on Windows)."""
+    until = None if patience is None else time.monotonic() + patience
     while True:
+        step = 0.5 if until is None else min(0.5, until - time.monotonic())
         with contextlib.suppress(queue.Empty):
-            return ended.get(timeout=0.5)
+            return ended.get(timeout=step) if step > 0 else ended.get_nowait()
+        if step <= 0:
+            return None
 
 
 def _last_line(path: Path) -> str:
