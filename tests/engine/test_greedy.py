@@ -260,6 +260,17 @@ def test_with_a_time_limit_the_first_rule_to_place_every_order_stops_the_other(
     assert flags == [None, None]
 
 
+def _slow_rule(slow: str, seconds: float, mark):
+    """The greedy, with dispatch rule ``slow`` taking ``seconds`` longer and writing ``mark``
+    once it ends (a killed rule's process leaves none)."""
+    def greedy(*args, rule="due", **kwargs):
+        if rule == slow:
+            time.sleep(seconds)
+            mark.write_text("ended")
+        return greedy_solution(*args, rule=rule, **kwargs)  # as imported: never the patch
+    return greedy
+
+
 @pytest.mark.skipif(not processes.can_fork(), reason="forks only on Linux")
 def test_in_processes_the_first_rule_to_place_every_order_has_the_other_killed(
         monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
@@ -267,23 +278,13 @@ def test_in_processes_the_first_rule_to_place_every_order_has_the_other_killed(
     # wall-clock limit the stability rule's complete plan wins and the slow rule's process
     # is killed: no mark, and no two-minute wait. Without one, every rule runs to its end.
     sc, compiled = _one_suite_race()
-    real = greedy_module.greedy_solution
     mark = tmp_path / "due-rule-ended"
-
-    def slow_due_rule(sleep: float):
-        def greedy(*args, rule="due", **kwargs):
-            if rule == "due":
-                time.sleep(sleep)
-                mark.write_text("ended")
-            return real(*args, rule=rule, **kwargs)
-        return greedy
-
-    monkeypatch.setattr(greedy_module, "greedy_solution", slow_due_rule(120))
+    monkeypatch.setattr(greedy_module, "greedy_solution", _slow_rule("due", 120, mark))
     started = time.monotonic()
     _both_placed_c_first(sc, compiled, portfolio_solution(compiled, workers=2,
                                                           deadline=time.monotonic() + 900))
     assert time.monotonic() - started < 60 and not mark.exists()
-    monkeypatch.setattr(greedy_module, "greedy_solution", slow_due_rule(0.5))
+    monkeypatch.setattr(greedy_module, "greedy_solution", _slow_rule("due", 0.5, mark))
     _both_placed_c_first(sc, compiled, portfolio_solution(compiled, workers=2))
     assert mark.read_text() == "ended"
 
@@ -313,16 +314,8 @@ def test_past_the_deadline_the_first_rule_in_ends_the_race(
     # slow rule's process is killed (no mark, no two-minute wait), and room is made for C
     # in the plan in hand.
     sc, compiled = _one_suite_race()
-    real = greedy_module.greedy_solution
     mark = tmp_path / "stability-rule-ended"
-
-    def slow_stability_rule(*args, rule="due", **kwargs):
-        if rule == "stability":
-            time.sleep(120)
-            mark.write_text("ended")
-        return real(*args, rule=rule, **kwargs)
-
-    monkeypatch.setattr(greedy_module, "greedy_solution", slow_stability_rule)
+    monkeypatch.setattr(greedy_module, "greedy_solution", _slow_rule("stability", 120, mark))
     started = time.monotonic()
     _both_placed_c_first(sc, compiled, portfolio_solution(
         compiled, workers=2, deadline=started - 1, reseat_until=started + 60))
