@@ -162,8 +162,8 @@ def portfolio_solution(compiled: Compiled, workers: int,
     the plan is not reproducible anyway) no rule makes room for an order after it, and the
     first rule to place every order wins and the others stop (a process is killed at once; a
     thread stops once the order it is placing is placed, room-making included); once the
-    deadline has passed, so does the first plan in, and room is then made for the orders
-    the best plan leaves out (:func:`place_left_out`). Without one every rule runs to the
+    deadline has passed, the first plan in ends the race as well, and room is then made for
+    the orders the best plan leaves out (:func:`place_left_out`). Without one every rule runs to the
     end. The winner's late orders are then re-seated (:func:`reseat_late_orders`); both
     until ``reseat_until`` (by default the ``deadline``; see
     :data:`PORTFOLIO_RESEAT_SHARE`). If a rule's process dies without a result, the rules

@@ -185,8 +185,9 @@ def run_spawned(jobs: Sequence[Callable[[], T]],
 
 
 def _patience(settle_at: float | None, *, answered: bool) -> float | None:
-    """How long to wait for the next job to end: without end (None) until ``settle_at``
-    has come with a result in hand, then not at all (0.0)."""
+    """How long to wait for the next job to end: as long as it takes (None) without
+    ``settle_at`` or while no result is in; else until ``settle_at`` (0.0 once it has
+    come)."""
     if settle_at is None or not answered:
         return None
     return max(0.0, settle_at - time.monotonic())
