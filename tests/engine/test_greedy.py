@@ -271,6 +271,17 @@ def _slow_rule(slow: str, seconds: float, mark):
     return greedy
 
 
+def _race_with_a_slow_rule(monkeypatch, compiled, slow: str, mark, **seconds_from_now):
+    """The portfolio's plan with rule ``slow`` made two minutes slow (see :func:`_slow_rule`),
+    its limits given in seconds from now; and whether the slow rule was stopped: the race
+    was over within a minute, and the rule left no mark."""
+    monkeypatch.setattr(greedy_module, "greedy_solution", _slow_rule(slow, 120, mark))
+    started = time.monotonic()
+    plan = portfolio_solution(compiled, workers=2, **{
+        limit: started + seconds for limit, seconds in seconds_from_now.items()})
+    return plan, time.monotonic() - started < 60 and not mark.exists()
+
+
 @pytest.mark.skipif(not processes.can_fork(), reason="forks only on Linux")
 def test_in_processes_the_first_rule_to_place_every_order_has_the_other_killed(
         monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
@@ -279,11 +290,9 @@ def test_in_processes_the_first_rule_to_place_every_order_has_the_other_killed(
     # is killed: no mark, and no two-minute wait. Without one, every rule runs to its end.
     sc, compiled = _one_suite_race()
     mark = tmp_path / "due-rule-ended"
-    monkeypatch.setattr(greedy_module, "greedy_solution", _slow_rule("due", 120, mark))
-    started = time.monotonic()
-    _both_placed_c_first(sc, compiled, portfolio_solution(compiled, workers=2,
-                                                          deadline=time.monotonic() + 900))
-    assert time.monotonic() - started < 60 and not mark.exists()
+    plan, stopped = _race_with_a_slow_rule(monkeypatch, compiled, "due", mark, deadline=900)
+    _both_placed_c_first(sc, compiled, plan)
+    assert stopped
     monkeypatch.setattr(greedy_module, "greedy_solution", _slow_rule("due", 0.5, mark))
     _both_placed_c_first(sc, compiled, portfolio_solution(compiled, workers=2))
     assert mark.read_text() == "ended"
@@ -314,12 +323,11 @@ def test_past_the_deadline_the_first_rule_in_ends_the_race(
     # slow rule's process is killed (no mark, no two-minute wait), and room is made for C
     # in the plan in hand.
     sc, compiled = _one_suite_race()
-    mark = tmp_path / "stability-rule-ended"
-    monkeypatch.setattr(greedy_module, "greedy_solution", _slow_rule("stability", 120, mark))
-    started = time.monotonic()
-    _both_placed_c_first(sc, compiled, portfolio_solution(
-        compiled, workers=2, deadline=started - 1, reseat_until=started + 60))
-    assert time.monotonic() - started < 60 and not mark.exists()
+    plan, stopped = _race_with_a_slow_rule(monkeypatch, compiled, "stability",
+                                           tmp_path / "stability-rule-ended",
+                                           deadline=-1, reseat_until=60)
+    _both_placed_c_first(sc, compiled, plan)
+    assert stopped
 
 
 @pytest.mark.skipif(not processes.can_fork(), reason="forks only on Linux")

@@ -278,9 +278,7 @@ def place_left_out(compiled: Compiled, plan: CoreSolution, deadline: float) -> C
         if inserter.place(group_id, book, placed):
             continue
         late_before = inserter.late(placed)
-        made = inserter.make_room(group_id, placed, book) or \
-            inserter.swap_in(group_id, placed, book) or \
-            inserter.reflow(group_id, placed, book, give_up_at=deadline)
+        made = inserter.fit_in(group_id, placed, book, give_up_at=deadline)
         if made is not None:
             placed, book = inserter.mend(*made, inserter.late(made[0]) - late_before,
                                          keep_going=keep_going)
@@ -378,12 +376,14 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
         def give_up_at() -> float | None:  # a reflow's limit counts from its own start
             return None if reflow_seconds is None else time.monotonic() + reflow_seconds
 
-        cancelled = threading.Event()
-        reflowing = spare.submit(inserter.reflow, group_id, result, book, give_up_at(),
-                                 cancelled) if spare_core else None
-        made = inserter.make_room(group_id, result, book) or \
-            inserter.swap_in(group_id, result, book)
-        if reflowing is not None:
+        if not spare_core:
+            made = inserter.fit_in(group_id, result, book, give_up_at())
+        else:
+            cancelled = threading.Event()
+            reflowing = spare.submit(inserter.reflow, group_id, result, book, give_up_at(),
+                                     cancelled)
+            made = inserter.make_room(group_id, result, book) or \
+                inserter.swap_in(group_id, result, book)
             # The first of the three that places the order wins, in this order whatever the
             # timing: the plan stays the same as without the second thread.
             if made is not None:
@@ -393,8 +393,6 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
                 abandoned.append(reflowing)
             else:
                 made = reflowing.result()
-        else:
-            made = made or inserter.reflow(group_id, result, book, give_up_at=give_up_at())
         if made is not None:
             result, book = inserter.mend(*made, inserter.late(made[0]) - late_before)
 
@@ -516,6 +514,15 @@ class Inserter:
         if placed is not None:
             record(self.problem, placed[0], placed[1], book, plan)
         return placed is not None
+
+    def fit_in(self, group_id: str, placed: CoreSolution, book: Book,
+               give_up_at: float | None = None) -> tuple[CoreSolution, Book] | None:
+        """Place an order that fits nowhere by the first of :meth:`make_room`,
+        :meth:`swap_in` and :meth:`reflow` (which gives up at ``give_up_at``) that places
+        it: the new partial plan and its bookings, or None."""
+        return self.make_room(group_id, placed, book) or \
+            self.swap_in(group_id, placed, book) or \
+            self.reflow(group_id, placed, book, give_up_at=give_up_at)
 
     def make_room(self, group_id: str, placed: CoreSolution, book: Book
                   ) -> tuple[CoreSolution, Book] | None:
