@@ -500,6 +500,18 @@ def test_an_order_room_making_pushed_past_its_due_date_is_reseated_on_time(
     assert [plan.outcome(o).tardiness_hours for o in "ABC"] == [0, 0, 0]
     assert _start(solution, "C") < _start(solution, "A") < _start(solution, "B")
 
+    # On a site as large as RESEAT_LATE_SITE each rule leaves A late, and the portfolio
+    # re-seats its winner's late orders instead, once.
+    with monkeypatch.context() as large_site:
+        large_site.setattr(greedy_module, "RESEAT_LATE_SITE", 3)
+        unmended = _plan_of(sc, compiled, greedy_solution(compiled))
+        assert unmended.outcome("A").tardiness_hours > 0
+        for workers in (1, 2):
+            winner = portfolio_solution(compiled, workers=workers)
+            assert all(winner.present.values())
+            assert _start(winner, "C") < _start(winner, "A") < _start(winner, "B")
+            assert check_plan(sc, _plan_of(sc, compiled, winner)) == []
+
     monkeypatch.setattr(Inserter, "reseat", lambda *args, **kwargs: None)
     unmended = _plan_of(sc, compiled, greedy_solution(compiled))
     assert unmended.outcome("A").tardiness_hours > 0

@@ -112,15 +112,23 @@ took 0.8 and 2.5 s (seeds 22 and 10); the one that failed (seed 31) took 18 s of
 and fix-and-optimise served that order anyway. On large sites reflows take longer and place
 orders nothing else does, so they keep their time."""
 RESEAT_LATE_SITE = 200
-"""Sites with fewer orders re-seat an order whose plain insertion fits only after its due date
-at once (the greedy loop in :func:`greedy_solution`). At 100 orders it pays: 43 of the 56
-booked sites whose greedy plan had a late order get a cheaper one, and at 60 s on 19 of them
-no run ends with an order late (2 before). On large sites its time is what fix-and-optimise
-lacks: on booked 400-order seed 53 the greedy took 65 s instead of 32 and the 120 s plan
-ended with 3 late (none in the run before; that site ends either way from run to run), though
-seed 71 went from 4 late to none. There the
-portfolio re-seats the late orders of its winner once, at the end
-(:func:`reseat_late_orders`; RESULTS.md)."""
+"""Sites with fewer orders re-seat at once (:meth:`Inserter.mend`) an order whose plain
+insertion fits only after its due date, and the orders that making room pushed past theirs.
+At 100 orders it pays: 43 of the 56 booked sites whose greedy plan had a late order get a
+cheaper one, and at 60 s on 19 of them no run ends with an order late (2 before). On large
+sites its time is what serving every order lacks, and each rule of the portfolio would pay
+it: there the portfolio re-seats the late orders of its winner once, at the end
+(:func:`reseat_late_orders`).
+
+- Re-seating at insertion: on booked 400-order seed 53 the greedy took 65 s instead of 32 and
+  the 120 s plan ended with 3 late (none in the run before; that site ends either way from
+  run to run), though seed 71 went from 4 late to none.
+- Re-seating room-making's victims: on unseen booked 400-order seed 246 the rules' mends took
+  29-32 s each, neither rule was done by the room-making deadline, and the 120 s plan served
+  397 of 400; without them the stability rule alone placed all 400 in 57 s (112 s before),
+  and the plan served 400 in 3 of 3 runs. Of ten other 400-order sites six ended about the
+  same, two cheaper (seeds 219, 220: 3-4 late to 0-2) and one dearer (seed 216: 21 late to 23,
+  +3 %); seed 247 ends 3-7 late from run to run either way (RESULTS.md)."""
 WINDOW_DAYS = 35
 """Each insertion first looks this far after the order's arrival (a small model), then, if the
 order does not fit, over the whole timeline."""
@@ -293,8 +301,9 @@ def reseat_late_orders(compiled: Compiled, plan: CoreSolution, deadline: float |
     for the greedy's re-seat at insertion (see :data:`RESEAT_LATE_SITE`).
 
     Done once on the portfolio's winner, not in each rule, it costs the seconds of a few
-    re-seats instead of one per order that fitted late (in each rule: booked 400-order
-    seed-59 site, first plan 74 s instead of 54). Fix-and-optimise rarely puts such an order
+    re-seats instead of one per order that fitted late or that room-making pushed late (in
+    each rule: booked 400-order seed-59 site, first plan 74 s instead of 54; seed 246, the
+    stability rule 112 s instead of 57). Fix-and-optimise rarely puts such an order
     back on time by itself: seeds 71 and 19 ended their 120 s runs with 4 and 3 late, and
     with this re-seat with none.
 
@@ -326,7 +335,8 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
     Without ``start``, an order that fits nowhere (or, below :data:`RESEAT_LATE_SITE`
     orders, only late) is re-placed with its blockers (unless ``make_room`` is false: the
     benchmarks' booked sites are booked by plain insertion, so that they stay the same
-    instances as the engine changes).
+    instances as the engine changes); below :data:`RESEAT_LATE_SITE` orders, the orders that
+    this pushes past their due date are re-seated at once.
 
     With ``start`` (a re-plan's kept orders), its present orders stay exactly as they are and
     only the others are inserted around them. Orders in ``one_try`` (a re-plan's orders that
@@ -371,7 +381,7 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
         # A new plan may still move the orders already placed: make room by re-placing the
         # order together with those that hold its resources (a re-plan keeps them).
         nonlocal result, book
-        late_before = inserter.late(result)
+        late_before = inserter.late(result) if reseat_late else set()
 
         def give_up_at() -> float | None:  # a reflow's limit counts from its own start
             return None if reflow_seconds is None else time.monotonic() + reflow_seconds
@@ -393,8 +403,10 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
                 abandoned.append(reflowing)
             else:
                 made = reflowing.result()
-        if made is not None:
+        if made is not None and reseat_late:
             result, book = inserter.mend(*made, inserter.late(made[0]) - late_before)
+        elif made is not None:
+            result, book = made  # the portfolio re-seats its winner's late orders
 
     with ThreadPoolExecutor(max_workers=1) as background, \
             ThreadPoolExecutor(max_workers=1) as spare:  # a thread only once submitted
@@ -732,7 +744,8 @@ class Inserter:
         at once, while the orders after them are not yet booked, finds room that is gone by
         the end (booked 100-order seed-104 site: one order made 440 ticks late by the first
         make-room stayed late to the end of a 60 s run; seed 113: one reflow made nine late;
-        RESULTS.md)."""
+        RESULTS.md). Large sites do it once, on the portfolio's winner
+        (:data:`RESEAT_LATE_SITE`)."""
         def lateness(group_id: str) -> int:
             group = self.groups[group_id]
             return placed.tasks[group.end_task or ""].end - (group.due or 0)
