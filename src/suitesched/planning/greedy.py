@@ -126,9 +126,11 @@ it: there the portfolio re-seats the late orders of its winner once, at the end
 - Re-seating room-making's victims: on unseen booked 400-order seed 246 the rules' mends took
   29-32 s each, neither rule was done by the room-making deadline, and the 120 s plan served
   397 of 400; without them the stability rule alone placed all 400 in 57 s (112 s before),
-  and the plan served 400 in 3 of 3 runs. Of ten other 400-order sites six ended about the
-  same, two cheaper (seeds 219, 220: 3-4 late to 0-2) and one dearer (seed 216: 21 late to 23,
-  +3 %); seed 247 ends 3-7 late from run to run either way (RESULTS.md)."""
+  and the plan served 400 in 3 of 3 runs. Seed 216, where the stability rule ends near
+  the deadline, served 400 in 4 of 5 runs (2 of 4 before, the same day), with a few more
+  orders late (23-31 against 21-27). Of nine other 400-order sites six ended about the same,
+  two cheaper (seeds 219, 220: 4 and 3 late to 2 and 0); seed 247 ends 3-7 late from run to
+  run either way (RESULTS.md)."""
 WINDOW_DAYS = 35
 """Each insertion first looks this far after the order's arrival (a small model), then, if the
 order does not fit, over the whole timeline."""
