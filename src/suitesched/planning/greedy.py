@@ -369,6 +369,8 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
     else:
         book = Book()
     inserter = Inserter(compiled, params)
+    # Re-seat at once the orders that end late: those that fit only late, and those that
+    # making room pushed late (larger sites leave both to the portfolio's winner).
     reseat_late = len(compiled.orders) < RESEAT_LATE_SITE
     # Orders that did not fit before either come last: a repair serves what the events
     # touched (and a promised slot offer) first.
@@ -408,7 +410,7 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
         if made is not None and reseat_late:
             result, book = inserter.mend(*made, inserter.late(made[0]) - late_before)
         elif made is not None:
-            result, book = made  # the portfolio re-seats its winner's late orders
+            result, book = made
 
     with ThreadPoolExecutor(max_workers=1) as background, \
             ThreadPoolExecutor(max_workers=1) as spare:  # a thread only once submitted
