@@ -407,10 +407,11 @@ def greedy_solution(compiled: Compiled, params: SolveParams = ONE_ORDER, *,
                 abandoned.append(reflowing)
             else:
                 made = reflowing.result()
-        if made is not None and reseat_late:
-            result, book = inserter.mend(*made, inserter.late(made[0]) - late_before)
-        elif made is not None:
-            result, book = made
+        if made is None:
+            return
+        result, book = made
+        if reseat_late:
+            result, book = inserter.mend(result, book, inserter.late(result) - late_before)
 
     with ThreadPoolExecutor(max_workers=1) as background, \
             ThreadPoolExecutor(max_workers=1) as spare:  # a thread only once submitted
